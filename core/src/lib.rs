@@ -1,0 +1,23 @@
+//! Gridpatrol core: the domain of grid patrols and the pieces both ends share.
+//!
+//! - [`model`]: the organisation tree, the category dictionary, and the two
+//!   Automerge documents, [`model::Case`] and [`model::Patrol`].
+//! - [`workflow`]: a case's status derived from its event log, who may do
+//!   what, working-time deadlines and SLA colours.
+//! - [`store`]: the device's local SQLite store (documents, list indexes,
+//!   photo blobs, sync bookkeeping) behind one facade, [`store::DeviceStore`].
+//! - [`photo`]: bounded photo ingest (orientation, EXIF, resize, hashes).
+//! - [`sync`]: the wire protocol and the sans-IO sync engine; the HTTP client
+//!   behind the `client` feature.
+//! - [`demo`]: the demo street office the product starts with.
+//!
+//! This crate knows nothing of Tauri or HTTP servers.
+
+pub mod demo;
+pub mod ids;
+pub mod model;
+pub mod photo;
+pub mod store;
+pub mod sync;
+pub mod time;
+pub mod workflow;

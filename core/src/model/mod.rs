@@ -1,0 +1,18 @@
+//! The domain model: reference data (organisation tree, users, categories)
+//! and the two synced documents (cases and patrols).
+
+mod case;
+mod category;
+mod document;
+mod org;
+mod patrol;
+
+pub use case::{
+    Case, CaseEvent, EventKind, Links, Location, LocationSource, PhotoRef, PhotoRole, Severity,
+};
+pub use category::{
+    Category, CategoryDictionary, CategoryError, CategoryKind, StepLimits, TimeLimit, WorkUnit,
+};
+pub use document::{DocKind, DocumentError};
+pub use org::{Department, GridKind, OrgKind, OrgTree, OrgUnit, Role, Scope, User};
+pub use patrol::{Patrol, PatrolKind, PatrolSummary, StreetCheck, TrackPoint};

@@ -1,0 +1,80 @@
+//! The `Patrol` document (巡查): a walk through a grid by one worker or a
+//! night team: the track, the street checklist and the cases found.
+
+use std::collections::BTreeMap;
+
+use autosurgeon::{Hydrate, Reconcile};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::time::Millis;
+
+/// The current document schema version of patrols.
+pub const PATROL_SCHEMA: u64 = 1;
+
+/// Which kind of patrol.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Reconcile, Hydrate, Serialize, Deserialize, TS,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum PatrolKind {
+    /// 晨检: the morning walk.
+    Morning,
+    /// 夜巡: a night duty team.
+    Night,
+    /// 督查: a supervisor's check.
+    Supervision,
+    /// 专项: a special campaign.
+    Special,
+}
+
+/// One patrol.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize, TS)]
+pub struct Patrol {
+    pub schema: u64,
+    pub id: String,
+    pub kind: PatrolKind,
+    pub grid: String,
+    /// User ids of the team; night teams have several.
+    pub team: Vec<String>,
+    pub started_by: String,
+    pub started_at: Millis,
+    pub ended_at: Option<Millis>,
+    /// Recorded positions, in time order.
+    pub track: Vec<TrackPoint>,
+    /// The street checklist, by street name.
+    pub streets: BTreeMap<String, StreetCheck>,
+    /// Cases found on this patrol: case id → when it was found.
+    pub cases: BTreeMap<String, Millis>,
+    /// The team's closing remark.
+    pub note: String,
+}
+
+/// A recorded position.
+#[derive(Debug, Clone, Copy, PartialEq, Reconcile, Hydrate, Serialize, Deserialize, TS)]
+pub struct TrackPoint {
+    pub at: Millis,
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: Option<f64>,
+}
+
+/// A street ticked off the checklist.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize, TS)]
+pub struct StreetCheck {
+    pub checked_at: Millis,
+    pub by: String,
+    pub note: String,
+}
+
+/// What a patrol amounted to, for the summary screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PatrolSummary {
+    /// From start to end (or to now while in progress).
+    pub duration_ms: Millis,
+    pub streets_checked: u32,
+    pub streets_total: u32,
+    pub cases_found: u32,
+    /// Cases found on this patrol that were handled on the spot.
+    pub cases_handled: u32,
+}
