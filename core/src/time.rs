@@ -19,13 +19,10 @@ pub fn china() -> FixedOffset {
 
 /// Converts milliseconds to a date-time in China Standard Time.
 pub fn to_china(ms: Millis) -> DateTime<FixedOffset> {
-    china()
-        .timestamp_millis_opt(ms)
-        .single()
-        .unwrap_or_else(|| {
-            // Out-of-range values clamp to the epoch rather than panic.
-            china().timestamp_millis_opt(0).unwrap()
-        })
+    china().timestamp_millis_opt(ms).single().unwrap_or_else(|| {
+        // Out-of-range values clamp to the epoch rather than panic.
+        china().timestamp_millis_opt(0).unwrap()
+    })
 }
 
 /// One minute, one hour and one day in milliseconds.

@@ -70,9 +70,7 @@ pub struct Location {
 }
 
 /// How a location was obtained.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Default, Reconcile, Hydrate, Serialize, Deserialize, TS,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Reconcile, Hydrate, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum LocationSource {
     /// The device's satellite fix.
@@ -90,19 +88,7 @@ pub enum LocationSource {
 
 /// How serious a case is.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Default,
-    Reconcile,
-    Hydrate,
-    Serialize,
-    Deserialize,
-    TS,
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Reconcile, Hydrate, Serialize, Deserialize, TS,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
@@ -115,9 +101,7 @@ pub enum Severity {
 }
 
 /// What a photo shows in the case's story.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Default, Reconcile, Hydrate, Serialize, Deserialize, TS,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Reconcile, Hydrate, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum PhotoRole {
     /// The problem as found.
@@ -163,21 +147,7 @@ pub struct Links {
 }
 
 /// What happened to a case (see the glossary in DESIGN.md).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Reconcile,
-    Hydrate,
-    Serialize,
-    Deserialize,
-    TS,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Reconcile, Hydrate, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// 上报: the case was recorded.

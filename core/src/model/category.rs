@@ -42,17 +42,11 @@ pub struct TimeLimit {
 impl TimeLimit {
     /// `n` working hours.
     pub const fn hours(n: u32) -> Self {
-        TimeLimit {
-            amount: n,
-            unit: WorkUnit::Hours,
-        }
+        TimeLimit { amount: n, unit: WorkUnit::Hours }
     }
     /// `n` working days.
     pub const fn days(n: u32) -> Self {
-        TimeLimit {
-            amount: n,
-            unit: WorkUnit::Days,
-        }
+        TimeLimit { amount: n, unit: WorkUnit::Days }
     }
 }
 
@@ -140,6 +134,7 @@ impl Category {
 
 /// A versioned set of categories.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(try_from = "RawDictionary")]
 pub struct CategoryDictionary {
     /// Bumped whenever an admin edits the dictionary.
     pub version: u32,
@@ -147,6 +142,20 @@ pub struct CategoryDictionary {
     #[serde(skip)]
     #[ts(skip)]
     by_id: HashMap<String, usize>,
+}
+
+/// The serialised form; validated into a [`CategoryDictionary`].
+#[derive(Deserialize)]
+struct RawDictionary {
+    version: u32,
+    categories: Vec<Category>,
+}
+
+impl TryFrom<RawDictionary> for CategoryDictionary {
+    type Error = CategoryError;
+    fn try_from(raw: RawDictionary) -> Result<Self, CategoryError> {
+        Self::new(raw.version, raw.categories)
+    }
 }
 
 /// A dictionary that fails its checks.
@@ -181,11 +190,7 @@ impl CategoryDictionary {
                 return Err(CategoryError::Duplicate(c.id.clone()));
             }
         }
-        Ok(CategoryDictionary {
-            version,
-            categories,
-            by_id,
-        })
+        Ok(CategoryDictionary { version, categories, by_id })
     }
 
     /// Parses and validates a dictionary from JSON.
@@ -195,8 +200,7 @@ impl CategoryDictionary {
             version: u32,
             categories: Vec<Category>,
         }
-        let raw: Raw =
-            serde_json::from_str(json).map_err(|e| CategoryError::Malformed(e.to_string()))?;
+        let raw: Raw = serde_json::from_str(json).map_err(|e| CategoryError::Malformed(e.to_string()))?;
         Self::new(raw.version, raw.categories)
     }
 
@@ -242,8 +246,7 @@ mod tests {
         };
         assert!(CategoryDictionary::new(1, vec![cat("E0201", "0201")]).is_ok());
         assert_eq!(
-            CategoryDictionary::new(1, vec![cat("E0201", "0201"), cat("E0201", "0201")])
-                .unwrap_err(),
+            CategoryDictionary::new(1, vec![cat("E0201", "0201"), cat("E0201", "0201")]).unwrap_err(),
             CategoryError::Duplicate("E0201".into())
         );
         assert_eq!(

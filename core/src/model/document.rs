@@ -50,10 +50,7 @@ pub enum DocumentError {
     #[error("document has no known type")]
     UnknownType,
     #[error("document is a {found}, expected a {expected}")]
-    WrongType {
-        expected: &'static str,
-        found: &'static str,
-    },
+    WrongType { expected: &'static str, found: &'static str },
     #[error("document schema {0} is newer than this app understands")]
     NewerSchema(u64),
     #[error("document claims id {claimed}, expected {expected}")]
@@ -74,10 +71,7 @@ pub fn doc_kind(doc: &impl ReadDoc) -> Result<DocKind, DocumentError> {
 fn expect_kind(doc: &impl ReadDoc, want: DocKind) -> Result<(), DocumentError> {
     let found = doc_kind(doc)?;
     if found != want {
-        return Err(DocumentError::WrongType {
-            expected: want.as_str(),
-            found: found.as_str(),
-        });
+        return Err(DocumentError::WrongType { expected: want.as_str(), found: found.as_str() });
     }
     Ok(())
 }
@@ -161,11 +155,7 @@ impl Patrol {
     }
 
     /// Ticks a street off the checklist.
-    pub fn check_street(
-        doc: &mut AutoCommit,
-        street: &str,
-        check: &StreetCheck,
-    ) -> Result<(), DocumentError> {
+    pub fn check_street(doc: &mut AutoCommit, street: &str, check: &StreetCheck) -> Result<(), DocumentError> {
         let streets = root_obj(doc, "streets", ObjType::Map)?;
         reconcile_prop(doc, &streets, street, check)?;
         Ok(())

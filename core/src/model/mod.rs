@@ -6,13 +6,13 @@ mod category;
 mod document;
 mod org;
 mod patrol;
+mod reference;
 
 pub use case::{
-    Case, CaseEvent, EventKind, Links, Location, LocationSource, PhotoRef, PhotoRole, Severity,
+    CASE_SCHEMA, Case, CaseEvent, EventKind, Links, Location, LocationSource, PhotoRef, PhotoRole, Severity,
 };
-pub use category::{
-    Category, CategoryDictionary, CategoryError, CategoryKind, StepLimits, TimeLimit, WorkUnit,
-};
-pub use document::{DocKind, DocumentError};
+pub use category::{Category, CategoryDictionary, CategoryError, CategoryKind, StepLimits, TimeLimit, WorkUnit};
+pub use document::{DocKind, DocumentError, doc_kind};
 pub use org::{Department, GridKind, OrgKind, OrgTree, OrgUnit, Role, Scope, User};
-pub use patrol::{Patrol, PatrolKind, PatrolSummary, StreetCheck, TrackPoint};
+pub use patrol::{PATROL_SCHEMA, Patrol, PatrolKind, PatrolSummary, StreetCheck, TrackPoint};
+pub use reference::Reference;

@@ -100,14 +100,8 @@ pub enum Role {
 
 impl Role {
     /// Every role, in display order.
-    pub const ALL: [Role; 6] = [
-        Role::GridWorker,
-        Role::GridLeader,
-        Role::Supervisor,
-        Role::StreetLeader,
-        Role::Department,
-        Role::Admin,
-    ];
+    pub const ALL: [Role; 6] =
+        [Role::GridWorker, Role::GridLeader, Role::Supervisor, Role::StreetLeader, Role::Department, Role::Admin];
 }
 
 /// A person who uses the app.
@@ -198,16 +192,8 @@ impl OrgTree {
     pub fn scope_of(&self, user: &User) -> Scope {
         match user.role {
             Role::Admin => Scope::All,
-            Role::Department => Scope::Department {
-                department: user.units.first().cloned().unwrap_or_default(),
-            },
-            _ => Scope::Grids {
-                grids: user
-                    .units
-                    .iter()
-                    .flat_map(|u| self.grids_under(u))
-                    .collect(),
-            },
+            Role::Department => Scope::Department { department: user.units.first().cloned().unwrap_or_default() },
+            _ => Scope::Grids { grids: user.units.iter().flat_map(|u| self.grids_under(u)).collect() },
         }
     }
 

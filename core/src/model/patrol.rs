@@ -13,9 +13,7 @@ use crate::time::Millis;
 pub const PATROL_SCHEMA: u64 = 1;
 
 /// Which kind of patrol.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Reconcile, Hydrate, Serialize, Deserialize, TS,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Reconcile, Hydrate, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum PatrolKind {
     /// 晨检: the morning walk.

@@ -56,18 +56,9 @@ mod tests {
     fn sniffs_common_formats() {
         assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE1]), SourceFormat::Jpeg);
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), SourceFormat::Png);
-        assert_eq!(
-            sniff(b"\0\0\0\x18ftypheic\0\0\0\0"),
-            SourceFormat::Unsupported("HEIC")
-        );
-        assert_eq!(
-            sniff(b"\0\0\0\x18ftypavif\0\0\0\0"),
-            SourceFormat::Unsupported("AVIF")
-        );
-        assert_eq!(
-            sniff(b"RIFF\0\0\0\0WEBPVP8 "),
-            SourceFormat::Unsupported("WebP")
-        );
+        assert_eq!(sniff(b"\0\0\0\x18ftypheic\0\0\0\0"), SourceFormat::Unsupported("HEIC"));
+        assert_eq!(sniff(b"\0\0\0\x18ftypavif\0\0\0\0"), SourceFormat::Unsupported("AVIF"));
+        assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), SourceFormat::Unsupported("WebP"));
         assert_eq!(sniff(b"GIF89a"), SourceFormat::Unsupported("GIF"));
         assert_eq!(sniff(b"hello"), SourceFormat::Unknown);
         assert_eq!(sniff(b""), SourceFormat::Unknown);

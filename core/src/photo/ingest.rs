@@ -94,10 +94,7 @@ pub fn ingest(bytes: &[u8], limits: &IngestLimits) -> Result<IngestedPhoto, Phot
         return Err(PhotoError::Empty);
     }
     if bytes.len() > limits.max_input_bytes {
-        return Err(PhotoError::TooLarge {
-            size: bytes.len(),
-            limit: limits.max_input_bytes,
-        });
+        return Err(PhotoError::TooLarge { size: bytes.len(), limit: limits.max_input_bytes });
     }
     let format = match sniff(bytes) {
         SourceFormat::Jpeg => ImageFormat::Jpeg,
@@ -134,11 +131,7 @@ pub fn ingest(bytes: &[u8], limits: &IngestLimits) -> Result<IngestedPhoto, Phot
 
 /// Decodes within the pixel and allocation limits and applies the EXIF
 /// orientation. Alpha is flattened onto white.
-fn decode_upright(
-    bytes: &[u8],
-    format: ImageFormat,
-    limits: &IngestLimits,
-) -> Result<RgbImage, PhotoError> {
+fn decode_upright(bytes: &[u8], format: ImageFormat, limits: &IngestLimits) -> Result<RgbImage, PhotoError> {
     let corrupt = |e: image::ImageError| PhotoError::Corrupt(e.to_string());
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut l = image::Limits::default();
@@ -147,15 +140,9 @@ fn decode_upright(
     let mut decoder = reader.into_decoder().map_err(corrupt)?;
     let (width, height) = decoder.dimensions();
     if u64::from(width) * u64::from(height) > limits.max_pixels || width == 0 || height == 0 {
-        return Err(PhotoError::TooManyPixels {
-            width,
-            height,
-            limit: limits.max_pixels,
-        });
+        return Err(PhotoError::TooManyPixels { width, height, limit: limits.max_pixels });
     }
-    let orientation = decoder
-        .orientation()
-        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut img = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
     img.apply_orientation(orientation);
     Ok(match img {
@@ -183,15 +170,10 @@ fn scaled_within(img: &RgbImage, edge: u32) -> Result<Option<RgbImage>, PhotoErr
         return Ok(None);
     }
     let scale = f64::from(edge) / f64::from(long);
-    let (nw, nh) = (
-        ((f64::from(w) * scale).round() as u32).max(1),
-        ((f64::from(h) * scale).round() as u32).max(1),
-    );
+    let (nw, nh) = (((f64::from(w) * scale).round() as u32).max(1), ((f64::from(h) * scale).round() as u32).max(1));
     let mut dst = RgbImage::new(nw, nh);
     let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::CatmullRom));
-    Resizer::new()
-        .resize(img, &mut dst, &options)
-        .map_err(|e| PhotoError::Encode(e.to_string()))?;
+    Resizer::new().resize(img, &mut dst, &options).map_err(|e| PhotoError::Encode(e.to_string()))?;
     Ok(Some(dst))
 }
 

@@ -1,1 +1,158 @@
-//! Device store.
+//! The device store: one SQLite file (WAL) holding the device's documents
+//! as Automerge snapshot + change chunks, the list indexes, photo blobs and
+//! sync bookkeeping, behind one facade, [`DeviceStore`].
+//!
+//! Invariants:
+//! - every write is one transaction: document chunk, heads, index rows and
+//!   sync flags commit together or not at all;
+//! - list queries read the index only, never documents;
+//! - nothing is deleted on the device until the server has confirmed it.
+
+mod blobs;
+mod cases;
+pub mod docs;
+mod error;
+pub mod index;
+mod patrols;
+pub mod schema;
+mod sync_state;
+mod views;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use automerge::ActorId;
+use rusqlite::{Connection, OptionalExtension, params};
+
+pub use error::StoreError;
+pub use sync_state::{DirtyDoc, SyncBookkeeping};
+pub use views::*;
+
+use crate::model::Reference;
+use crate::photo::IngestLimits;
+
+/// How hard a commit works to survive power loss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// fsync the WAL on every commit: survives power loss (the default).
+    Full,
+    /// fsync at checkpoints only: survives a killed process, not power loss.
+    Normal,
+}
+
+/// The device's local store.
+#[derive(Debug)]
+pub struct DeviceStore {
+    conn: Connection,
+    actor: ActorId,
+    device_id: String,
+    reference: Option<Arc<Reference>>,
+    limits: IngestLimits,
+}
+
+impl DeviceStore {
+    /// Opens (creating and migrating if needed) the store at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with(path, Durability::Full)
+    }
+
+    /// Opens the store with an explicit durability level.
+    pub fn open_with(path: &Path, durability: Durability) -> Result<Self, StoreError> {
+        let conn = Connection::open(path)?;
+        Self::init(conn, durability)
+    }
+
+    fn init(mut conn: Connection, durability: Durability) -> Result<Self, StoreError> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        let sync = match durability {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        };
+        conn.pragma_update(None, "synchronous", sync)?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        schema::migrate(&mut conn)?;
+        let device_id = match meta_get(&conn, "device_id")? {
+            Some(v) => String::from_utf8_lossy(&v).into_owned(),
+            None => {
+                let id = crate::ids::new_id();
+                meta_put(&conn, "device_id", id.as_bytes())?;
+                id
+            }
+        };
+        let actor = match meta_get(&conn, "actor")? {
+            Some(v) => ActorId::from(v),
+            None => {
+                let a = ActorId::random();
+                meta_put(&conn, "actor", a.to_bytes())?;
+                a
+            }
+        };
+        let reference = match meta_get(&conn, "reference")? {
+            Some(json) => Some(Arc::new(
+                serde_json::from_slice(&json).map_err(|e| StoreError::Invalid(format!("stored reference: {e}")))?,
+            )),
+            None => None,
+        };
+        Ok(DeviceStore { conn, actor, device_id, reference, limits: IngestLimits::default() })
+    }
+
+    /// This device's id (stable for the life of the database).
+    pub fn device_id(&self) -> &str {
+        &self.device_id
+    }
+
+    /// The Automerge actor this device writes with.
+    pub fn actor_id(&self) -> &ActorId {
+        &self.actor
+    }
+
+    /// The reference data, once the device has it.
+    pub fn reference(&self) -> Result<&Arc<Reference>, StoreError> {
+        self.reference.as_ref().ok_or(StoreError::NoReference)
+    }
+
+    /// Replaces the reference data (at login, or when the server has news).
+    pub fn set_reference(&mut self, reference: Reference) -> Result<(), StoreError> {
+        reference.validate().map_err(StoreError::Invalid)?;
+        let json = serde_json::to_vec(&reference).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        meta_put(&self.conn, "reference", &json)?;
+        self.reference = Some(Arc::new(reference));
+        Ok(())
+    }
+
+    /// Reads a small value the app keeps with the data (session, cursor).
+    pub fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        meta_get(&self.conn, key)
+    }
+
+    /// Writes a small value the app keeps with the data.
+    pub fn set_meta(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        meta_put(&self.conn, key, value)
+    }
+
+    /// Removes a small value (e.g. the session at logout).
+    pub fn delete_meta(&self, key: &str) -> Result<(), StoreError> {
+        self.conn.execute("DELETE FROM meta WHERE key = ?1", [key])?;
+        Ok(())
+    }
+
+    /// Changes the photo ingest limits (tests use small ones).
+    pub fn set_ingest_limits(&mut self, limits: IngestLimits) {
+        self.limits = limits;
+    }
+
+    /// Direct read access for diagnostics and tests.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+fn meta_get(conn: &Connection, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    Ok(conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+}
+
+fn meta_put(conn: &Connection, key: &str, value: &[u8]) -> Result<(), StoreError> {
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![key, value])?;
+    Ok(())
+}

@@ -41,10 +41,7 @@ const MAX_DAYS: i64 = 3660;
 impl WorkCalendar {
     /// Working minutes in one working day.
     pub fn minutes_per_day(&self) -> i64 {
-        self.windows
-            .iter()
-            .map(|(a, b)| i64::from(b.saturating_sub(*a)))
-            .sum()
+        self.windows.iter().map(|(a, b)| i64::from(b.saturating_sub(*a))).sum()
     }
 
     /// A time limit in working minutes.
@@ -67,10 +64,7 @@ impl WorkCalendar {
     /// The working windows of `date` as absolute times.
     fn windows_of(&self, date: NaiveDate) -> impl Iterator<Item = (Millis, Millis)> + '_ {
         let workday = self.is_workday(date);
-        self.windows
-            .iter()
-            .filter(move |_| workday)
-            .map(move |&(a, b)| (at_minute(date, a), at_minute(date, b)))
+        self.windows.iter().filter(move |_| workday).map(move |&(a, b)| (at_minute(date, a), at_minute(date, b)))
     }
 
     /// The instant `minutes` working minutes after `start`.
@@ -119,11 +113,7 @@ impl WorkCalendar {
 
 fn at_minute(date: NaiveDate, minute: u32) -> Millis {
     let t = NaiveTime::from_hms_opt(minute / 60, minute % 60, 0).unwrap_or(NaiveTime::MIN);
-    china()
-        .from_local_datetime(&date.and_time(t))
-        .single()
-        .map(|d| d.timestamp_millis())
-        .unwrap_or(0)
+    china().from_local_datetime(&date.and_time(t)).single().map(|d| d.timestamp_millis()).unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -131,29 +121,18 @@ mod tests {
     use super::*;
 
     fn t(s: &str) -> Millis {
-        chrono::DateTime::parse_from_rfc3339(s)
-            .unwrap()
-            .timestamp_millis()
+        chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis()
     }
 
     #[test]
     fn hours_skip_lunch_nights_and_weekends() {
         let cal = WorkCalendar::default();
         // Friday 2026-11-20 11:00 + 2 working hours: 1 h before lunch, 1 h after.
-        assert_eq!(
-            cal.add_working(t("2026-11-20T11:00:00+08:00"), 120),
-            t("2026-11-20T14:30:00+08:00")
-        );
+        assert_eq!(cal.add_working(t("2026-11-20T11:00:00+08:00"), 120), t("2026-11-20T14:30:00+08:00"));
         // Friday 17:00 + 1 h: 30 min on Friday, 30 min on Monday.
-        assert_eq!(
-            cal.add_working(t("2026-11-20T17:00:00+08:00"), 60),
-            t("2026-11-23T09:00:00+08:00")
-        );
+        assert_eq!(cal.add_working(t("2026-11-20T17:00:00+08:00"), 60), t("2026-11-23T09:00:00+08:00"));
         // Saturday night counts from Monday morning.
-        assert_eq!(
-            cal.add_working(t("2026-11-21T22:00:00+08:00"), 30),
-            t("2026-11-23T09:00:00+08:00")
-        );
+        assert_eq!(cal.add_working(t("2026-11-21T22:00:00+08:00"), 30), t("2026-11-23T09:00:00+08:00"));
     }
 
     #[test]
@@ -162,24 +141,16 @@ mod tests {
         assert_eq!(cal.minutes_per_day(), 450);
         assert_eq!(cal.limit_minutes(TimeLimit::days(2)), 900);
         // Monday 08:30 + 1 working day = Monday 17:30.
-        assert_eq!(
-            cal.add_working(t("2026-11-23T08:30:00+08:00"), 450),
-            t("2026-11-23T17:30:00+08:00")
-        );
+        assert_eq!(cal.add_working(t("2026-11-23T08:30:00+08:00"), 450), t("2026-11-23T17:30:00+08:00"));
     }
 
     #[test]
     fn holidays_and_adjusted_weekends() {
         let mut cal = WorkCalendar::default();
-        cal.holidays
-            .insert(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
-        cal.extra_workdays
-            .insert(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap());
+        cal.holidays.insert(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
+        cal.extra_workdays.insert(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap());
         // Sunday is a working day, Monday a holiday.
-        assert_eq!(
-            cal.add_working(t("2026-11-22T08:30:00+08:00"), 450 + 30),
-            t("2026-11-24T09:00:00+08:00")
-        );
+        assert_eq!(cal.add_working(t("2026-11-22T08:30:00+08:00"), 450 + 30), t("2026-11-24T09:00:00+08:00"));
     }
 
     #[test]

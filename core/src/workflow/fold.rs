@@ -96,10 +96,7 @@ pub fn derive(case: &Case) -> Derived {
 
     for ev in order {
         let outcome = apply(&mut d, ev, &mut seen_report, &mut closed_by, &mut ancestry);
-        d.timeline.push(TimelineEntry {
-            event: ev.clone(),
-            outcome,
-        });
+        d.timeline.push(TimelineEntry { event: ev.clone(), outcome });
     }
     d
 }
@@ -117,10 +114,7 @@ fn apply(
             return ignored(IgnoreReason::DuplicateReport);
         }
         d.since = ev.at;
-        return Outcome::Applied {
-            from: d.status,
-            to: d.status,
-        };
+        return Outcome::Applied { from: d.status, to: d.status };
     }
     if d.status == CaseStatus::Voided {
         return ignored(IgnoreReason::AfterVoid);
@@ -139,10 +133,7 @@ fn apply(
             d.timeline[ci].outcome = Outcome::Superseded { by: ev.id.clone() };
             enter(d, ev, CaseStatus::Rework);
             *closed_by = None;
-            return Outcome::Applied {
-                from,
-                to: CaseStatus::Rework,
-            };
+            return Outcome::Applied { from, to: CaseStatus::Rework };
         }
     }
     let Some(to) = transition(from, ev.kind) else {
@@ -153,11 +144,7 @@ fn apply(
                 .rev()
                 .find(|t| t.event.kind == EventKind::ReturnedForRework)
                 .is_some_and(|r| !ancestry.is_ancestor(&r.event.id, &ev.id));
-        return ignored(if raced {
-            IgnoreReason::RacedWithRework
-        } else {
-            IgnoreReason::NotAllowedInState
-        });
+        return ignored(if raced { IgnoreReason::RacedWithRework } else { IgnoreReason::NotAllowedInState });
     };
     match ev.kind {
         EventKind::Closed => *closed_by = Some(d.timeline.len()),
@@ -197,23 +184,16 @@ pub fn total_order(events: &BTreeMap<String, CaseEvent>) -> Vec<&CaseEvent> {
     let mut pending: HashMap<&str, usize> = HashMap::with_capacity(events.len());
     let mut followers: HashMap<&str, Vec<&str>> = HashMap::new();
     for (id, ev) in events {
-        let deps: BTreeSet<&str> = ev
-            .after
-            .iter()
-            .map(String::as_str)
-            .filter(|a| *a != id && events.contains_key(*a))
-            .collect();
+        let deps: BTreeSet<&str> =
+            ev.after.iter().map(String::as_str).filter(|a| *a != id && events.contains_key(*a)).collect();
         pending.insert(id, deps.len());
         for a in deps {
             followers.entry(a).or_default().push(id);
         }
     }
     let key = |id: &str| Reverse((events[id].at, id.to_owned()));
-    let mut ready: BinaryHeap<Reverse<(Millis, String)>> = pending
-        .iter()
-        .filter(|(_, n)| **n == 0)
-        .map(|(id, _)| key(id))
-        .collect();
+    let mut ready: BinaryHeap<Reverse<(Millis, String)>> =
+        pending.iter().filter(|(_, n)| **n == 0).map(|(id, _)| key(id)).collect();
     let mut out = Vec::with_capacity(events.len());
     let mut done: HashSet<String> = HashSet::with_capacity(events.len());
     while out.len() < events.len() {
@@ -245,15 +225,8 @@ pub fn total_order(events: &BTreeMap<String, CaseEvent>) -> Vec<&CaseEvent> {
 
 /// The events no other event lists in `after`.
 fn heads(events: &BTreeMap<String, CaseEvent>) -> Vec<String> {
-    let followed: HashSet<&str> = events
-        .values()
-        .flat_map(|e| e.after.iter().map(String::as_str))
-        .collect();
-    events
-        .keys()
-        .filter(|id| !followed.contains(id.as_str()))
-        .cloned()
-        .collect()
+    let followed: HashSet<&str> = events.values().flat_map(|e| e.after.iter().map(String::as_str)).collect();
+    events.keys().filter(|id| !followed.contains(id.as_str())).cloned().collect()
 }
 
 /// Answers "had the author of B seen A?" over the `after` links.
@@ -264,20 +237,14 @@ struct Ancestry<'a> {
 
 impl<'a> Ancestry<'a> {
     fn new(events: &'a BTreeMap<String, CaseEvent>) -> Self {
-        Ancestry {
-            events,
-            memo: HashMap::new(),
-        }
+        Ancestry { events, memo: HashMap::new() }
     }
 
     fn is_ancestor(&mut self, a: &str, b: &str) -> bool {
         if !self.memo.contains_key(b) {
             let mut seen: HashSet<&'a str> = HashSet::new();
-            let mut stack: Vec<&'a str> = self
-                .events
-                .get(b)
-                .map(|e| e.after.iter().map(String::as_str).collect())
-                .unwrap_or_default();
+            let mut stack: Vec<&'a str> =
+                self.events.get(b).map(|e| e.after.iter().map(String::as_str).collect()).unwrap_or_default();
             while let Some(x) = stack.pop() {
                 if seen.insert(x)
                     && let Some(e) = self.events.get(x)

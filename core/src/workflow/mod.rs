@@ -14,7 +14,5 @@ pub mod sla;
 
 pub use calendar::WorkCalendar;
 pub use fold::{Derived, IgnoreReason, Outcome, TimelineEntry, derive};
-pub use rules::{
-    CaseStatus, Step, WorkflowError, allowed_actions, check_append, role_may, transition,
-};
+pub use rules::{CaseStatus, Step, WorkflowError, allowed_actions, check_append, role_may, transition};
 pub use sla::{Sla, SlaState, sla_for};

@@ -36,10 +36,7 @@ pub enum CaseStatus {
 impl CaseStatus {
     /// Whether the case still needs work (not closed, deferred or voided).
     pub fn is_open(self) -> bool {
-        !matches!(
-            self,
-            CaseStatus::Closed | CaseStatus::Deferred | CaseStatus::Voided
-        )
+        !matches!(self, CaseStatus::Closed | CaseStatus::Deferred | CaseStatus::Voided)
     }
 
     /// The workflow step the case is in, which carries a time limit.
@@ -94,9 +91,7 @@ pub fn transition(status: CaseStatus, kind: EventKind) -> Option<CaseStatus> {
         (S::Reported | S::Relapsed | S::Rework | S::Deferred, E::HandledOnSpot) => S::Handled,
         (S::Reported | S::Relapsed | S::Deferred, E::Escalated) => S::Escalated,
         (S::Escalated | S::Deferred, E::Accepted) => S::Accepted,
-        (S::Escalated | S::Accepted | S::Dispatched | S::Rework | S::Deferred, E::Dispatched) => {
-            S::Dispatched
-        }
+        (S::Escalated | S::Accepted | S::Dispatched | S::Rework | S::Deferred, E::Dispatched) => S::Dispatched,
         (S::Dispatched | S::Rework | S::Deferred, E::Handled) => S::Handled,
         (S::Handled, E::Verified) => S::Verified,
         (S::Handled | S::Verified, E::Closed) => S::Closed,
@@ -116,22 +111,13 @@ pub fn role_may(role: Role, kind: EventKind) -> bool {
     match kind {
         E::Reported => role != R::Department,
         E::HandledOnSpot => matches!(role, R::GridWorker | R::GridLeader | R::Admin),
-        E::Escalated => matches!(
-            role,
-            R::GridWorker | R::GridLeader | R::Supervisor | R::Admin
-        ),
+        E::Escalated => matches!(role, R::GridWorker | R::GridLeader | R::Supervisor | R::Admin),
         E::Accepted | E::Dispatched | E::Deferred | E::Voided => {
-            matches!(
-                role,
-                R::GridLeader | R::Supervisor | R::StreetLeader | R::Admin
-            )
+            matches!(role, R::GridLeader | R::Supervisor | R::StreetLeader | R::Admin)
         }
         E::Handled => matches!(role, R::Department | R::Admin),
         E::Verified | E::Closed | E::ReturnedForRework => role != R::Department,
-        E::LookBackPassed | E::Relapsed => matches!(
-            role,
-            R::GridWorker | R::GridLeader | R::Supervisor | R::Admin
-        ),
+        E::LookBackPassed | E::Relapsed => matches!(role, R::GridWorker | R::GridLeader | R::Supervisor | R::Admin),
     }
 }
 
@@ -159,10 +145,7 @@ pub fn check_append(role: Role, status: CaseStatus, kind: EventKind) -> Result<(
 
 /// The actions `role` may take on a case in `status`, for the UI's buttons.
 pub fn allowed_actions(role: Role, status: CaseStatus) -> Vec<EventKind> {
-    EventKind::ALL
-        .into_iter()
-        .filter(|&k| check_append(role, status, k).is_ok())
-        .collect()
+    EventKind::ALL.into_iter().filter(|&k| check_append(role, status, k).is_ok()).collect()
 }
 
 #[cfg(test)]
@@ -172,26 +155,14 @@ mod tests {
     #[test]
     fn the_main_loop_is_possible() {
         let path = [
-            (
-                Role::GridWorker,
-                EventKind::Escalated,
-                CaseStatus::Escalated,
-            ),
+            (Role::GridWorker, EventKind::Escalated, CaseStatus::Escalated),
             (Role::Supervisor, EventKind::Accepted, CaseStatus::Accepted),
-            (
-                Role::Supervisor,
-                EventKind::Dispatched,
-                CaseStatus::Dispatched,
-            ),
+            (Role::Supervisor, EventKind::Dispatched, CaseStatus::Dispatched),
             (Role::Department, EventKind::Handled, CaseStatus::Handled),
             (Role::GridWorker, EventKind::Verified, CaseStatus::Verified),
             (Role::GridWorker, EventKind::Closed, CaseStatus::Closed),
             (Role::GridWorker, EventKind::Relapsed, CaseStatus::Relapsed),
-            (
-                Role::GridWorker,
-                EventKind::HandledOnSpot,
-                CaseStatus::Handled,
-            ),
+            (Role::GridWorker, EventKind::HandledOnSpot, CaseStatus::Handled),
         ];
         let mut s = CaseStatus::Reported;
         for (role, kind, want) in path {
@@ -203,20 +174,9 @@ mod tests {
 
     #[test]
     fn roles_are_enforced() {
-        assert!(
-            check_append(Role::Department, CaseStatus::Reported, EventKind::Escalated).is_err()
-        );
-        assert!(
-            check_append(
-                Role::GridWorker,
-                CaseStatus::Escalated,
-                EventKind::Dispatched
-            )
-            .is_err()
-        );
-        assert!(
-            check_append(Role::GridWorker, CaseStatus::Dispatched, EventKind::Handled).is_err()
-        );
+        assert!(check_append(Role::Department, CaseStatus::Reported, EventKind::Escalated).is_err());
+        assert!(check_append(Role::GridWorker, CaseStatus::Escalated, EventKind::Dispatched).is_err());
+        assert!(check_append(Role::GridWorker, CaseStatus::Dispatched, EventKind::Handled).is_err());
         assert!(check_append(Role::GridLeader, CaseStatus::Reported, EventKind::Voided).is_ok());
     }
 
@@ -232,9 +192,6 @@ mod tests {
     #[test]
     fn a_worker_sees_the_buttons_of_a_fresh_case() {
         let actions = allowed_actions(Role::GridWorker, CaseStatus::Reported);
-        assert_eq!(
-            actions,
-            vec![EventKind::HandledOnSpot, EventKind::Escalated]
-        );
+        assert_eq!(actions, vec![EventKind::HandledOnSpot, EventKind::Escalated]);
     }
 }

@@ -1,0 +1,248 @@
+//! The case half of the facade: report, act, attach, read, list.
+
+use automerge::AutoCommit;
+use rusqlite::{Transaction, params};
+
+use super::index::{self, CaseRow};
+use super::views::{Actor, CaseDetail, CaseFilter, CasePage, GridStats, NewCase, NewEvent, PhotoPick};
+use super::{DeviceStore, StoreError, docs};
+use crate::ids::new_id;
+use crate::model::{CASE_SCHEMA, Case, CaseEvent, DocKind, EventKind, Links, Patrol, PhotoRole, Reference};
+use crate::time::{DAY, Millis, now_ms};
+use crate::workflow::{self, Derived, Sla, WorkflowError, check_append, derive, sla_for};
+
+impl DeviceStore {
+    /// Records a new case (and, if asked, its on-the-spot handling), links
+    /// it to the patrol in progress, in one transaction.
+    pub fn create_case(&mut self, actor: &Actor, new: NewCase) -> Result<CaseDetail, StoreError> {
+        let reference = self.reference()?.clone();
+        let category =
+            reference.category(&new.category).ok_or_else(|| StoreError::UnknownCategory(new.category.clone()))?;
+        reference.grid(&new.grid).ok_or_else(|| StoreError::UnknownGrid(new.grid.clone()))?;
+        if !reference.scope_of(&actor.user_id).writes(&new.grid, &[]) {
+            return Err(StoreError::OutOfScope(new.grid.clone()));
+        }
+        if !workflow::role_may(actor.role, EventKind::Reported) {
+            return Err(WorkflowError::RoleNotPermitted { role: actor.role, kind: EventKind::Reported }.into());
+        }
+        let at = new.at.unwrap_or_else(now_ms);
+        let mut photos = std::collections::BTreeMap::new();
+        for pick in &new.photos {
+            let photo = self.photo_ref(pick, &actor.user_id, at)?;
+            photos.insert(photo.hash.clone(), photo);
+        }
+        let reported = CaseEvent {
+            id: new_id(),
+            kind: EventKind::Reported,
+            actor: actor.user_id.clone(),
+            role: actor.role,
+            at,
+            after: vec![],
+            note: String::new(),
+            photos: picks(&new.photos, |r| r != PhotoRole::After),
+            department: None,
+        };
+        let mut events = std::collections::BTreeMap::new();
+        if new.handled_on_spot {
+            check_append(actor.role, workflow::CaseStatus::Reported, EventKind::HandledOnSpot)?;
+            let handled = CaseEvent {
+                id: new_id(),
+                kind: EventKind::HandledOnSpot,
+                after: vec![reported.id.clone()],
+                note: String::new(),
+                photos: picks(&new.photos, |r| r == PhotoRole::After),
+                ..reported.clone()
+            };
+            events.insert(handled.id.clone(), handled);
+        }
+        events.insert(reported.id.clone(), reported);
+        let title = if new.title.trim().is_empty() { category.name.clone() } else { new.title.trim().to_owned() };
+        let case = Case {
+            schema: CASE_SCHEMA,
+            id: new_id(),
+            grid: new.grid,
+            category: new.category,
+            title,
+            description: new.description,
+            location: new.location,
+            severity: new.severity,
+            reporter: actor.user_id.clone(),
+            created_at: at,
+            photos,
+            links: Links { patrol: new.patrol.clone(), related: vec![] },
+            events,
+        };
+        let mut doc = case.to_new_doc(&self.actor)?;
+        let tx = self.conn.transaction()?;
+        docs::insert(&tx, &case.id, DocKind::Case, &mut doc, now_ms())?;
+        let derived = reindex_case(&tx, &reference, &case)?;
+        if let Some(patrol_id) = &new.patrol {
+            link_to_patrol(&tx, &self.actor, &reference, patrol_id, &case.id, at)?;
+        }
+        tx.commit()?;
+        Ok(self.detail(case, derived, Some(actor), now_ms())?)
+    }
+
+    /// Appends a workflow step to a case, if the actor's role allows it in
+    /// the case's current status.
+    pub fn append_event(&mut self, actor: &Actor, case_id: &str, new: NewEvent) -> Result<CaseDetail, StoreError> {
+        let reference = self.reference()?.clone();
+        let mut doc = self.load_doc(case_id, "case")?;
+        let before = doc.get_heads();
+        let case = Case::from_doc(&doc)?;
+        if !reference.scope_of(&actor.user_id).writes(&case.grid, &case.departments()) {
+            return Err(StoreError::OutOfScope(case.grid.clone()));
+        }
+        let derived = derive(&case);
+        check_append(actor.role, derived.status, new.kind)?;
+        if new.kind == EventKind::Dispatched {
+            let dept = new.department.as_deref().ok_or(WorkflowError::MissingDepartment)?;
+            if !reference.org.departments.iter().any(|d| d.id == dept) {
+                return Err(StoreError::Invalid(format!("unknown department {dept}")));
+            }
+        }
+        let at = new.at.unwrap_or_else(now_ms);
+        for pick in &new.photos {
+            Case::add_photo(&mut doc, &self.photo_ref(pick, &actor.user_id, at)?)?;
+        }
+        let event = CaseEvent {
+            id: new_id(),
+            kind: new.kind,
+            actor: actor.user_id.clone(),
+            role: actor.role,
+            at,
+            after: derived.heads,
+            note: new.note,
+            photos: new.photos.iter().map(|p| p.hash.clone()).collect(),
+            department: if new.kind == EventKind::Dispatched { new.department } else { None },
+        };
+        Case::append_event(&mut doc, &event)?;
+        let case = Case::from_doc(&doc)?;
+        let tx = self.conn.transaction()?;
+        docs::append(&tx, case_id, &mut doc, &before, true, now_ms())?;
+        let derived = reindex_case(&tx, &reference, &case)?;
+        tx.commit()?;
+        self.detail(case, derived, Some(actor), now_ms())
+    }
+
+    /// Adds photos to a case outside a workflow step (more evidence).
+    pub fn attach_photos(
+        &mut self,
+        actor: &Actor,
+        case_id: &str,
+        picks: &[PhotoPick],
+    ) -> Result<CaseDetail, StoreError> {
+        let reference = self.reference()?.clone();
+        let mut doc = self.load_doc(case_id, "case")?;
+        let before = doc.get_heads();
+        let case = Case::from_doc(&doc)?;
+        if !reference.scope_of(&actor.user_id).writes(&case.grid, &case.departments()) {
+            return Err(StoreError::OutOfScope(case.grid.clone()));
+        }
+        let at = now_ms();
+        for pick in picks {
+            Case::add_photo(&mut doc, &self.photo_ref(pick, &actor.user_id, at)?)?;
+        }
+        let case = Case::from_doc(&doc)?;
+        let tx = self.conn.transaction()?;
+        docs::append(&tx, case_id, &mut doc, &before, true, at)?;
+        let derived = reindex_case(&tx, &reference, &case)?;
+        tx.commit()?;
+        self.detail(case, derived, Some(actor), at)
+    }
+
+    /// A case with its derived status, timeline, SLA and the actions
+    /// `viewer` may take.
+    pub fn get_case(&self, case_id: &str, viewer: Option<&Actor>, now: Millis) -> Result<CaseDetail, StoreError> {
+        let doc = self.load_doc(case_id, "case")?;
+        let case = Case::from_doc(&doc)?;
+        let derived = derive(&case);
+        self.detail(case, derived, viewer, now)
+    }
+
+    /// Lists cases from the index.
+    pub fn list_cases(&self, filter: &CaseFilter, now: Millis) -> Result<CasePage, StoreError> {
+        index::list_cases(&self.conn, filter, now)
+    }
+
+    /// Per-grid figures for the leader's overview.
+    pub fn grid_stats(&self, now: Millis) -> Result<Vec<GridStats>, StoreError> {
+        index::grid_stats(&self.conn, now)
+    }
+
+    pub(crate) fn load_doc(&self, id: &str, kind: &'static str) -> Result<AutoCommit, StoreError> {
+        docs::load(&self.conn, id, &self.actor)?.ok_or_else(|| StoreError::NotFound { kind, id: id.to_owned() })
+    }
+
+    fn detail(
+        &self,
+        case: Case,
+        derived: Derived,
+        viewer: Option<&Actor>,
+        now: Millis,
+    ) -> Result<CaseDetail, StoreError> {
+        let reference = self.reference()?;
+        let (sla, lookback_due) = timers(reference, &case, &derived);
+        let actions = match viewer {
+            Some(a) if reference.scope_of(&a.user_id).writes(&case.grid, &case.departments()) => {
+                workflow::allowed_actions(a.role, derived.status)
+            }
+            _ => vec![],
+        };
+        Ok(CaseDetail {
+            synced: index::is_synced(&self.conn, &case.id)?,
+            sla_state: sla.map(|s| s.state_at(now)),
+            sla,
+            lookback_due,
+            actions,
+            case,
+            derived,
+        })
+    }
+}
+
+fn picks(photos: &[PhotoPick], keep: impl Fn(PhotoRole) -> bool) -> Vec<String> {
+    photos.iter().filter(|p| keep(p.role)).map(|p| p.hash.clone()).collect()
+}
+
+/// The SLA of the current step and the look-back due date.
+fn timers(reference: &Reference, case: &Case, derived: &Derived) -> (Option<Sla>, Option<Millis>) {
+    let Some(category) = reference.category(&case.category) else {
+        return (None, None);
+    };
+    let sla = sla_for(derived, category, &reference.calendar);
+    let lookback = match (derived.status, derived.closed_at, derived.lookback_passed) {
+        (workflow::CaseStatus::Closed, Some(closed), false) => Some(closed + i64::from(category.lookback_days) * DAY),
+        _ => None,
+    };
+    (sla, lookback)
+}
+
+/// Rewrites a case's index row and blob links from the document.
+pub(crate) fn reindex_case(tx: &Transaction<'_>, reference: &Reference, case: &Case) -> Result<Derived, StoreError> {
+    let derived = derive(case);
+    let (sla, lookback_due) = timers(reference, case, &derived);
+    index::upsert_case(tx, &CaseRow { case, derived: &derived, sla, lookback_due })?;
+    let mut stmt = tx.prepare_cached("INSERT OR IGNORE INTO doc_blobs (doc_id, hash) VALUES (?1, ?2)")?;
+    for p in case.photos.values() {
+        stmt.execute(params![case.id, p.hash])?;
+        stmt.execute(params![case.id, p.thumb])?;
+    }
+    Ok(derived)
+}
+
+fn link_to_patrol(
+    tx: &Transaction<'_>,
+    actor: &automerge::ActorId,
+    reference: &Reference,
+    patrol_id: &str,
+    case_id: &str,
+    at: Millis,
+) -> Result<(), StoreError> {
+    let mut doc = docs::load(tx, patrol_id, actor)?
+        .ok_or_else(|| StoreError::NotFound { kind: "patrol", id: patrol_id.into() })?;
+    let before = doc.get_heads();
+    Patrol::link_case(&mut doc, case_id, at)?;
+    docs::append(tx, patrol_id, &mut doc, &before, true, now_ms())?;
+    super::patrols::reindex_patrol(tx, reference, &Patrol::from_doc(&doc)?, now_ms())
+}

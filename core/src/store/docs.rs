@@ -1,0 +1,113 @@
+//! Automerge documents in SQLite: a snapshot plus change chunks per
+//! document. Every write appends `save_after(persisted heads)` as one chunk
+//! in the same transaction as the new heads; a load is one `load` of the
+//! concatenation; compaction folds the chunks into a new snapshot once they
+//! outgrow it.
+
+use automerge::{ActorId, AutoCommit, ChangeHash};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use super::StoreError;
+use crate::model::DocKind;
+use crate::time::Millis;
+
+/// Chunks are folded into the snapshot once they exceed both the snapshot's
+/// size and this floor.
+const COMPACT_FLOOR: i64 = 16 * 1024;
+
+/// Heads as stored: 32-byte hashes back to back.
+pub fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {
+    let mut sorted = heads.to_vec();
+    sorted.sort();
+    sorted.iter().flat_map(|h| h.0).collect()
+}
+
+/// The inverse of [`encode_heads`]; malformed input gives no heads.
+pub fn decode_heads(bytes: &[u8]) -> Vec<ChangeHash> {
+    bytes.chunks_exact(32).filter_map(|c| ChangeHash::try_from(c).ok()).collect()
+}
+
+/// Loads a document, or `None` if the device does not hold it.
+pub fn load(conn: &Connection, id: &str, actor: &ActorId) -> Result<Option<AutoCommit>, StoreError> {
+    let Some(mut bytes) =
+        conn.query_row("SELECT snapshot FROM docs WHERE id = ?1", [id], |r| r.get::<_, Vec<u8>>(0)).optional()?
+    else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare_cached("SELECT data FROM doc_chunks WHERE doc_id = ?1 ORDER BY seq")?;
+    let mut rows = stmt.query([id])?;
+    while let Some(row) = rows.next()? {
+        bytes.extend_from_slice(row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?);
+    }
+    let doc = AutoCommit::load(&bytes).map_err(crate::model::DocumentError::from)?;
+    Ok(Some(doc.with_actor(actor.clone())))
+}
+
+/// The heads the device has persisted for a document.
+pub fn stored_heads(conn: &Connection, id: &str) -> Result<Option<Vec<ChangeHash>>, StoreError> {
+    Ok(conn
+        .query_row("SELECT heads FROM docs WHERE id = ?1", [id], |r| r.get::<_, Vec<u8>>(0))
+        .optional()?
+        .map(|b| decode_heads(&b)))
+}
+
+/// Writes a document the device did not hold before.
+pub fn insert(
+    tx: &Transaction<'_>,
+    id: &str,
+    kind: DocKind,
+    doc: &mut AutoCommit,
+    now: Millis,
+) -> Result<(), StoreError> {
+    let snapshot = doc.save();
+    tx.execute(
+        "INSERT INTO docs (id, kind, snapshot, heads, dirty, updated_at) VALUES (?1, ?2, ?3, ?4, 1, ?5)",
+        params![id, kind.as_str(), snapshot, encode_heads(&doc.get_heads()), now],
+    )?;
+    Ok(())
+}
+
+/// Appends the changes made since `persisted` as one chunk, records the new
+/// heads and marks the document dirty (unless `dirty` is false: changes
+/// that came from the server). Compacts when the chunks outgrow the snapshot.
+pub fn append(
+    tx: &Transaction<'_>,
+    id: &str,
+    doc: &mut AutoCommit,
+    persisted: &[ChangeHash],
+    dirty: bool,
+    now: Millis,
+) -> Result<(), StoreError> {
+    let heads = doc.get_heads();
+    if sorted(&heads) == sorted(persisted) {
+        return Ok(());
+    }
+    let chunk = doc.save_after(persisted);
+    let (snapshot_len, chunk_bytes): (i64, i64) =
+        tx.query_row("SELECT length(snapshot), chunk_bytes FROM docs WHERE id = ?1", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    let total = chunk_bytes + chunk.len() as i64;
+    if total > snapshot_len.max(COMPACT_FLOOR) {
+        tx.execute("DELETE FROM doc_chunks WHERE doc_id = ?1", [id])?;
+        tx.execute("UPDATE docs SET snapshot = ?2, chunk_bytes = 0 WHERE id = ?1", params![id, doc.save()])?;
+    } else {
+        tx.execute(
+            "INSERT INTO doc_chunks (doc_id, seq, data)
+             VALUES (?1, COALESCE((SELECT MAX(seq) FROM doc_chunks WHERE doc_id = ?1), 0) + 1, ?2)",
+            params![id, chunk],
+        )?;
+        tx.execute("UPDATE docs SET chunk_bytes = ?2 WHERE id = ?1", params![id, total])?;
+    }
+    tx.execute(
+        "UPDATE docs SET heads = ?2, updated_at = ?3, dirty = MAX(dirty, ?4) WHERE id = ?1",
+        params![id, encode_heads(&heads), now, dirty as i64],
+    )?;
+    Ok(())
+}
+
+fn sorted(h: &[ChangeHash]) -> Vec<ChangeHash> {
+    let mut v = h.to_vec();
+    v.sort();
+    v
+}

@@ -1,0 +1,259 @@
+//! The list indexes: one row per case and per patrol, written in the same
+//! transaction as the document, so lists never load documents.
+
+use rusqlite::{Connection, Row, Transaction, params, params_from_iter, types::Value};
+
+use super::StoreError;
+use super::views::{CaseFilter, CaseListItem, CasePage, GridStats, PatrolListItem};
+use crate::model::{Case, Patrol, PatrolSummary, Severity};
+use crate::time::{DAY, Millis};
+use crate::workflow::{CaseStatus, Derived, Sla, SlaState};
+
+/// What the index keeps of a case.
+#[derive(Debug)]
+pub struct CaseRow<'a> {
+    pub case: &'a Case,
+    pub derived: &'a Derived,
+    pub sla: Option<Sla>,
+    pub lookback_due: Option<Millis>,
+}
+
+/// Writes (or rewrites) a case's index row.
+pub fn upsert_case(tx: &Transaction<'_>, row: &CaseRow<'_>) -> Result<(), StoreError> {
+    let c = row.case;
+    let updated_at = c
+        .events
+        .values()
+        .map(|e| e.at)
+        .chain(c.photos.values().map(|p| p.added_at))
+        .chain([c.created_at])
+        .max()
+        .unwrap_or(c.created_at);
+    let thumb = c.photos.values().min_by_key(|p| (p.role as u8, p.added_at, p.hash.clone())).map(|p| p.thumb.clone());
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO cases (id, grid, category, status, severity, title, address, reporter, department,
+            patrol_id, created_at, updated_at, sla_warn_at, sla_deadline, lookback_due, thumb, photo_count, event_count)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+    )?
+    .execute(params![
+        c.id,
+        c.grid,
+        c.category,
+        row.derived.status.as_str(),
+        severity_str(c.severity),
+        c.title,
+        c.location.address,
+        c.reporter,
+        row.derived.department,
+        c.links.patrol,
+        c.created_at,
+        updated_at,
+        row.sla.map(|s| s.warn_at),
+        row.sla.map(|s| s.deadline),
+        row.lookback_due,
+        thumb,
+        c.photos.len() as i64,
+        c.events.len() as i64,
+    ])?;
+    Ok(())
+}
+
+fn severity_str(s: Severity) -> &'static str {
+    match s {
+        Severity::Low => "low",
+        Severity::Normal => "normal",
+        Severity::High => "high",
+        Severity::Urgent => "urgent",
+    }
+}
+
+fn parse_enum<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned()))
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+/// SQL for "the case and all its photos are confirmed".
+const SYNCED_SQL: &str = "(NOT EXISTS (SELECT 1 FROM docs d WHERE d.id = c.id AND d.dirty = 1)
+    AND NOT EXISTS (SELECT 1 FROM doc_blobs db JOIN blobs b ON b.hash = db.hash
+                    WHERE db.doc_id = c.id AND b.uploaded = 0))";
+
+/// Lists cases from the index. `now` decides SLA colours.
+pub fn list_cases(conn: &Connection, f: &CaseFilter, now: Millis) -> Result<CasePage, StoreError> {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut args: Vec<Value> = Vec::new();
+    let arg = |v: Value, args: &mut Vec<Value>| {
+        args.push(v);
+        format!("?{}", args.len())
+    };
+    if !f.statuses.is_empty() {
+        let marks: Vec<String> = f.statuses.iter().map(|s| arg(Value::Text(s.as_str().into()), &mut args)).collect();
+        clauses.push(format!("c.status IN ({})", marks.join(",")));
+    }
+    for (col, val) in [("grid", &f.grid), ("category", &f.category), ("reporter", &f.reporter)] {
+        if let Some(v) = val {
+            clauses.push(format!("c.{col} = {}", arg(Value::Text(v.clone()), &mut args)));
+        }
+    }
+    if f.overdue {
+        let n = arg(Value::Integer(now), &mut args);
+        clauses.push(format!("c.sla_warn_at IS NOT NULL AND c.sla_warn_at <= {n}"));
+    }
+    if f.lookback_due {
+        let n = arg(Value::Integer(now), &mut args);
+        clauses.push(format!("c.lookback_due IS NOT NULL AND c.lookback_due <= {n}"));
+    }
+    if f.unsynced {
+        clauses.push(format!("NOT {SYNCED_SQL}"));
+    }
+    if let Some(text) = f.text.as_deref().filter(|t| !t.trim().is_empty()) {
+        let pattern = format!("%{}%", text.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let p = arg(Value::Text(pattern), &mut args);
+        clauses.push(format!("(c.title LIKE {p} ESCAPE '\\' OR c.address LIKE {p} ESCAPE '\\')"));
+    }
+    let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+    let total: u32 =
+        conn.query_row(&format!("SELECT COUNT(*) FROM cases c {filter}"), params_from_iter(args.iter()), |r| r.get(0))?;
+    let limit = f.limit.unwrap_or(50).clamp(1, 500);
+    let offset = f.offset.unwrap_or(0);
+    let sql = format!(
+        "SELECT c.id, c.title, c.grid, c.category, c.status, c.severity, c.address, c.reporter, c.department,
+                c.created_at, c.updated_at, c.sla_warn_at, c.sla_deadline, c.lookback_due, c.thumb, c.photo_count,
+                {SYNCED_SQL}
+         FROM cases c {filter} ORDER BY c.updated_at DESC, c.id LIMIT {limit} OFFSET {offset}"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let items = stmt.query_map(params_from_iter(args.iter()), |r| case_item(r, now))?.collect::<Result<Vec<_>, _>>()?;
+    Ok(CasePage { items, total })
+}
+
+fn sla_state(warn_at: Option<Millis>, deadline: Option<Millis>, now: Millis) -> Option<SlaState> {
+    match (warn_at, deadline) {
+        (Some(w), Some(d)) => Some(if now < w {
+            SlaState::Green
+        } else if now <= d {
+            SlaState::Yellow
+        } else {
+            SlaState::Red
+        }),
+        _ => None,
+    }
+}
+
+fn case_item(r: &Row<'_>, now: Millis) -> rusqlite::Result<CaseListItem> {
+    let warn_at: Option<Millis> = r.get(11)?;
+    let deadline: Option<Millis> = r.get(12)?;
+    Ok(CaseListItem {
+        id: r.get(0)?,
+        title: r.get(1)?,
+        grid: r.get(2)?,
+        category: r.get(3)?,
+        status: parse_enum(&r.get::<_, String>(4)?)?,
+        severity: parse_enum(&r.get::<_, String>(5)?)?,
+        address: r.get(6)?,
+        reporter: r.get(7)?,
+        department: r.get(8)?,
+        created_at: r.get(9)?,
+        updated_at: r.get(10)?,
+        sla_state: sla_state(warn_at, deadline, now),
+        sla_deadline: deadline,
+        lookback_due: r.get(13)?,
+        thumb: r.get(14)?,
+        photo_count: r.get(15)?,
+        synced: r.get(16)?,
+    })
+}
+
+/// Whether a document and all its blobs are confirmed by the server.
+pub fn is_synced(conn: &Connection, id: &str) -> Result<bool, StoreError> {
+    Ok(conn.query_row(&format!("SELECT {SYNCED_SQL} FROM (SELECT ?1 AS id) c"), [id], |r| r.get(0))?)
+}
+
+/// Per-grid figures for the overview, from the index alone.
+pub fn grid_stats(conn: &Connection, now: Millis) -> Result<Vec<GridStats>, StoreError> {
+    let week_ago = now - 7 * DAY;
+    let open: Vec<&str> = [
+        CaseStatus::Reported,
+        CaseStatus::Escalated,
+        CaseStatus::Accepted,
+        CaseStatus::Dispatched,
+        CaseStatus::Handled,
+        CaseStatus::Verified,
+        CaseStatus::Rework,
+        CaseStatus::Relapsed,
+    ]
+    .iter()
+    .map(|s| s.as_str())
+    .collect();
+    let open_list = open.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(",");
+    let sql = format!(
+        "SELECT grid,
+            SUM(status IN ({open_list})),
+            SUM(status IN ({open_list}) AND sla_warn_at <= ?1 AND sla_deadline >= ?1),
+            SUM(status IN ({open_list}) AND sla_deadline < ?1),
+            SUM(status = 'closed' AND updated_at >= ?2),
+            SUM(created_at >= ?2)
+         FROM cases GROUP BY grid ORDER BY grid"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![now, week_ago], |r| {
+        let (yellow, red): (u32, u32) = (r.get(2)?, r.get(3)?);
+        Ok(GridStats {
+            grid: r.get(0)?,
+            open: r.get(1)?,
+            yellow,
+            red,
+            closed_this_week: r.get(4)?,
+            reported_this_week: r.get(5)?,
+            rating: if red > 0 {
+                SlaState::Red
+            } else if yellow > 0 {
+                SlaState::Yellow
+            } else {
+                SlaState::Green
+            },
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Writes (or rewrites) a patrol's index row.
+pub fn upsert_patrol(tx: &Transaction<'_>, p: &Patrol, s: &PatrolSummary) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO patrols (id, grid, kind, started_by, started_at, ended_at, streets_checked,
+            streets_total, cases_found) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        p.id,
+        p.grid,
+        serde_json::to_value(p.kind).ok().and_then(|v| v.as_str().map(str::to_owned)),
+        p.started_by,
+        p.started_at,
+        p.ended_at,
+        s.streets_checked,
+        s.streets_total,
+        s.cases_found,
+    ])?;
+    Ok(())
+}
+
+/// Recent patrols, newest first.
+pub fn list_patrols(conn: &Connection, limit: u32) -> Result<Vec<PatrolListItem>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, grid, kind, started_by, started_at, ended_at, streets_checked, streets_total, cases_found
+         FROM patrols ORDER BY started_at DESC LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit], |r| {
+        Ok(PatrolListItem {
+            id: r.get(0)?,
+            grid: r.get(1)?,
+            kind: parse_enum(&r.get::<_, String>(2)?)?,
+            started_by: r.get(3)?,
+            started_at: r.get(4)?,
+            ended_at: r.get(5)?,
+            streets_checked: r.get(6)?,
+            streets_total: r.get(7)?,
+            cases_found: r.get(8)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -1,0 +1,120 @@
+//! Sync bookkeeping on the device: which documents have changes the server
+//! has not confirmed, which heads it has confirmed, which blobs are still
+//! to upload. The sync engine reads and updates these; the UI lists them.
+
+use automerge::ChangeHash;
+use rusqlite::params;
+
+use super::docs::{decode_heads, encode_heads};
+use super::views::{UnsyncedItem, UnsyncedSummary};
+use super::{DeviceStore, StoreError};
+use crate::model::DocKind;
+
+/// A document with changes the server has not confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirtyDoc {
+    pub id: String,
+    pub kind: DocKind,
+    /// What the server confirmed last (`None`: never synced).
+    pub acked_heads: Option<Vec<ChangeHash>>,
+    pub heads: Vec<ChangeHash>,
+}
+
+/// Read and write access to the sync bookkeeping.
+pub trait SyncBookkeeping {
+    /// Documents with unconfirmed changes.
+    fn dirty_docs(&self) -> Result<Vec<DirtyDoc>, StoreError>;
+    /// Records that the server holds `heads` of `id`; the document stays
+    /// dirty if it has changed since.
+    fn mark_acked(&self, id: &str, heads: &[ChangeHash]) -> Result<(), StoreError>;
+    /// Blobs referenced by documents and not yet confirmed.
+    fn pending_blobs(&self) -> Result<Vec<String>, StoreError>;
+    /// Records that the server holds a blob.
+    fn mark_blob_uploaded(&self, hash: &str) -> Result<(), StoreError>;
+}
+
+impl SyncBookkeeping for DeviceStore {
+    fn dirty_docs(&self) -> Result<Vec<DirtyDoc>, StoreError> {
+        let mut stmt = self.conn.prepare_cached("SELECT id, kind, acked_heads, heads FROM docs WHERE dirty = 1")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<Vec<u8>>>(2)?,
+                r.get::<_, Vec<u8>>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, kind, acked, heads) = row?;
+            let kind = DocKind::parse(&kind).ok_or_else(|| StoreError::Invalid(format!("unknown kind {kind}")))?;
+            out.push(DirtyDoc { id, kind, acked_heads: acked.map(|a| decode_heads(&a)), heads: decode_heads(&heads) });
+        }
+        Ok(out)
+    }
+
+    fn mark_acked(&self, id: &str, heads: &[ChangeHash]) -> Result<(), StoreError> {
+        let encoded = encode_heads(heads);
+        self.conn
+            .execute("UPDATE docs SET acked_heads = ?2, dirty = (heads != ?2) WHERE id = ?1", params![id, encoded])?;
+        Ok(())
+    }
+
+    fn pending_blobs(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT b.hash FROM blobs b JOIN doc_blobs db ON db.hash = b.hash
+             WHERE b.uploaded = 0 ORDER BY b.created_at, b.hash",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn mark_blob_uploaded(&self, hash: &str) -> Result<(), StoreError> {
+        self.conn.execute("UPDATE blobs SET uploaded = 1 WHERE hash = ?1", [hash])?;
+        Ok(())
+    }
+}
+
+impl DeviceStore {
+    /// What the device holds that the server has not confirmed, for the
+    /// sync screen and the today screen.
+    pub fn unsynced(&self) -> Result<UnsyncedSummary, StoreError> {
+        let (photos, photo_bytes): (u32, i64) = self.conn.query_row(
+            "SELECT COUNT(DISTINCT b.hash), COALESCE(SUM(length(b.data)), 0) FROM blobs b
+             WHERE b.uploaded = 0 AND EXISTS (SELECT 1 FROM doc_blobs db WHERE db.hash = b.hash)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.id, d.kind, COALESCE(c.title, p.grid, ''), d.updated_at, d.dirty,
+                (SELECT COUNT(*) FROM doc_blobs db JOIN blobs b ON b.hash = db.hash
+                 WHERE db.doc_id = d.id AND b.uploaded = 0)
+             FROM docs d LEFT JOIN cases c ON c.id = d.id LEFT JOIN patrols p ON p.id = d.id
+             WHERE d.dirty = 1 OR EXISTS (SELECT 1 FROM doc_blobs db JOIN blobs b ON b.hash = db.hash
+                                          WHERE db.doc_id = d.id AND b.uploaded = 0)
+             ORDER BY d.updated_at DESC",
+        )?;
+        let mut summary = UnsyncedSummary { photos, photo_bytes: photo_bytes as u64, ..Default::default() };
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, bool>(4)?,
+                r.get::<_, u32>(5)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, kind, title, updated_at, dirty, photos_pending) = row?;
+            let kind = DocKind::parse(&kind).unwrap_or(DocKind::Case);
+            match kind {
+                DocKind::Case => summary.cases += 1,
+                DocKind::Patrol => summary.patrols += 1,
+            }
+            let _ = dirty;
+            summary.items.push(UnsyncedItem { id, kind, title, photos_pending, updated_at });
+        }
+        Ok(summary)
+    }
+}
