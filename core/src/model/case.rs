@@ -217,3 +217,13 @@ pub struct CaseEvent {
     /// For `Dispatched`: the department it went to.
     pub department: Option<String>,
 }
+
+/// A position fix from the device's location source.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
+pub struct LocationFix {
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: Option<f64>,
+    pub source: LocationSource,
+    pub at: Millis,
+}

@@ -1,1 +1,17 @@
-//! Sync.
+//! Sync between devices and the server.
+//!
+//! - [`wire`]: the versioned protocol types (CBOR over HTTP); no IO.
+//! - [`engine`]: the sans-IO device side: build a request from the store,
+//!   apply a response to it.
+//! - [`progress`]: what the UI shows while syncing and after.
+//! - `client` (feature `client`): the HTTP client (reqwest + rustls) with
+//!   retries, backoff and resumable photo uploads.
+
+pub mod engine;
+pub mod progress;
+pub mod wire;
+
+#[cfg(feature = "client")]
+pub mod client;
+
+pub use progress::{SessionInfo, SyncFailure, SyncPhase, SyncProgress, SyncReport};

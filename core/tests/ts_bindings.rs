@@ -1,0 +1,50 @@
+//! Writes the TypeScript twins of the types the UI receives into
+//! `ui/src/generated/`. CI checks that the committed files are current
+//! (`git diff --exit-code ui/src/generated` after the tests).
+
+use std::path::PathBuf;
+
+use gridpatrol_core::model::{Department, LocationFix, OrgUnit, Reference, TrackPoint};
+use gridpatrol_core::store::{
+    Actor, CaseDetail, CaseFilter, CasePage, GridStats, NewCase, NewEvent, PatrolDetail, PatrolListItem, StagedPhoto,
+    UnsyncedSummary,
+};
+use gridpatrol_core::sync::{SessionInfo, SyncProgress, SyncReport};
+use ts_rs::{Config, TS};
+
+#[test]
+fn export_typescript_bindings() {
+    let out = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/generated");
+    std::fs::create_dir_all(&out).unwrap();
+    let cfg = Config::new().with_out_dir(&out).with_large_int("number");
+    Reference::export_all(&cfg).unwrap();
+    OrgUnit::export_all(&cfg).unwrap();
+    Department::export_all(&cfg).unwrap();
+    Actor::export_all(&cfg).unwrap();
+    CaseDetail::export_all(&cfg).unwrap();
+    CaseFilter::export_all(&cfg).unwrap();
+    CasePage::export_all(&cfg).unwrap();
+    GridStats::export_all(&cfg).unwrap();
+    NewCase::export_all(&cfg).unwrap();
+    NewEvent::export_all(&cfg).unwrap();
+    PatrolDetail::export_all(&cfg).unwrap();
+    PatrolListItem::export_all(&cfg).unwrap();
+    StagedPhoto::export_all(&cfg).unwrap();
+    TrackPoint::export_all(&cfg).unwrap();
+    LocationFix::export_all(&cfg).unwrap();
+    UnsyncedSummary::export_all(&cfg).unwrap();
+    SessionInfo::export_all(&cfg).unwrap();
+    SyncProgress::export_all(&cfg).unwrap();
+    SyncReport::export_all(&cfg).unwrap();
+    // An index module so the UI imports from one place.
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".ts") && n != "index.ts")
+        .map(|n| n.trim_end_matches(".ts").to_owned())
+        .collect();
+    names.sort();
+    let index: String = names.iter().map(|n| format!("export type {{ {n} }} from './{n}'\n")).collect();
+    std::fs::write(out.join("index.ts"), format!("// Generated from the Rust types; do not edit.\n{index}")).unwrap();
+    assert!(names.len() >= 40, "{} types exported", names.len());
+}
