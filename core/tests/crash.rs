@@ -46,7 +46,8 @@ fn crash_child_writer() {
         let id = store.create_case(&actor, new).unwrap().case.id;
         writeln!(out, "committed case {id}").unwrap();
         out.flush().unwrap();
-        let step = NewEvent { kind: EventKind::Escalated, note: "n".into(), photos: vec![], department: None, at: None };
+        let step =
+            NewEvent { kind: EventKind::Escalated, note: "n".into(), photos: vec![], department: None, at: None };
         store.append_event(&actor, &id, step).unwrap();
         writeln!(out, "committed escalated {id}").unwrap();
         out.flush().unwrap();
