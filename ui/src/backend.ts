@@ -1,0 +1,115 @@
+// The one and only bridge to Rust. Every Tauri command the UI uses is a
+// typed function here; views and stores never call `invoke` themselves.
+import { convertFileSrc, invoke, type InvokeArgs } from '@tauri-apps/api/core'
+import { listen, type UnlistenFn } from '@tauri-apps/api/event'
+import type {
+  CaseDetail,
+  CaseFilter,
+  CasePage,
+  GridStats,
+  LocationFix,
+  NewCase,
+  NewEvent,
+  PatrolDetail,
+  PatrolKind,
+  PatrolListItem,
+  PhotoPick,
+  Reference,
+  SessionInfo,
+  StagedPhoto,
+  SyncProgress,
+  SyncReport,
+  TrackPoint,
+  UnsyncedSummary,
+} from './generated'
+
+/** How every command failure reaches the UI. */
+export interface BackendError {
+  code: string
+  message: string
+}
+
+export function isBackendError(e: unknown): e is BackendError {
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as Record<string, unknown>).code === 'string' &&
+    typeof (e as Record<string, unknown>).message === 'string'
+  )
+}
+
+/** Normalises whatever a rejected `invoke` gave us into `{code, message}`. */
+export function toBackendError(e: unknown): BackendError {
+  if (isBackendError(e)) return { code: e.code, message: e.message }
+  if (typeof e === 'string') return { code: 'unknown', message: e }
+  if (e instanceof Error) {
+    // Outside Tauri (plain browser, tests without a mock) there is no IPC bridge.
+    const noBridge = /__TAURI_INTERNALS__|reading 'invoke'|transformCallback/.test(e.message)
+    return { code: noBridge ? 'no_backend' : 'unknown', message: e.message }
+  }
+  if (typeof e === 'object' && e !== null) {
+    const o = e as Record<string, unknown>
+    const message = typeof o.message === 'string' ? o.message : JSON.stringify(e)
+    return { code: typeof o.code === 'string' ? o.code : 'unknown', message }
+  }
+  return { code: 'unknown', message: String(e) }
+}
+
+async function call<T>(cmd: string, args?: InvokeArgs): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args)
+  } catch (e) {
+    throw toBackendError(e)
+  }
+}
+
+export const backend = {
+  sessionGet: () => call<SessionInfo | null>('session_get'),
+  login: (server: string, username: string, password: string) =>
+    call<SessionInfo>('login', { server, username, password }),
+  logout: () => call<null>('logout'),
+  referenceGet: () => call<Reference>('reference_get'),
+
+  casesList: (filter: CaseFilter) => call<CasePage>('cases_list', { filter }),
+  caseGet: (id: string) => call<CaseDetail>('case_get', { id }),
+  caseCreate: (newCase: NewCase) => call<CaseDetail>('case_create', { new_case: newCase }),
+  caseAppendEvent: (id: string, event: NewEvent) => call<CaseDetail>('case_append_event', { id, event }),
+  caseAttachPhotos: (id: string, photos: PhotoPick[]) => call<CaseDetail>('case_attach_photos', { id, photos }),
+  gridStats: () => call<GridStats[]>('grid_stats'),
+
+  /** The raw file bytes go as the request body, not as JSON. */
+  photoStage: (bytes: Uint8Array) => call<StagedPhoto>('photo_stage', bytes),
+  photoFetch: (hash: string) => call<null>('photo_fetch', { hash }),
+
+  patrolStart: (kind: PatrolKind, grid: string, team: string[]) =>
+    call<PatrolDetail>('patrol_start', { kind, grid, team }),
+  patrolActive: () => call<PatrolDetail | null>('patrol_active'),
+  patrolGet: (id: string) => call<PatrolDetail>('patrol_get', { id }),
+  patrolCheckStreet: (id: string, street: string, note: string) =>
+    call<PatrolDetail>('patrol_check_street', { id, street, note }),
+  patrolRecordTrack: (id: string, points: TrackPoint[]) => call<null>('patrol_record_track', { id, points }),
+  patrolEnd: (id: string, note: string) => call<PatrolDetail>('patrol_end', { id, note }),
+  patrolsList: () => call<PatrolListItem[]>('patrols_list'),
+
+  locationCurrent: () => call<LocationFix | null>('location_current'),
+
+  syncNow: () => call<SyncReport>('sync_now'),
+  syncUnsynced: () => call<UnsyncedSummary>('sync_unsynced'),
+}
+
+export type Backend = typeof backend
+
+/** URL of a stored photo or thumbnail, served by Rust's `photo` protocol. */
+export function photoUrl(hash: string, attempt = 0): string {
+  const url = convertFileSrc(hash, 'photo')
+  return attempt > 0 ? `${url}?try=${attempt}` : url
+}
+
+/** Subscribes to live sync progress; resolves to the unsubscribe function. */
+export async function onSyncProgress(cb: (p: SyncProgress) => void): Promise<UnlistenFn> {
+  try {
+    return await listen<SyncProgress>('sync-progress', (e) => cb(e.payload))
+  } catch {
+    return () => {}
+  }
+}

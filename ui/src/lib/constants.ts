@@ -1,0 +1,4 @@
+export const DEFAULT_SERVER = 'http://127.0.0.1:8787'
+export const SERVER_KEY = 'gridpatrol.server'
+/** Page size of the case list's infinite scroll. */
+export const PAGE_SIZE = 30

@@ -1,0 +1,21 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from 'vite'
+import vue from '@vitejs/plugin-vue'
+import Components from 'unplugin-vue-components/vite'
+import { VantResolver } from '@vant/auto-import-resolver'
+
+export default defineConfig({
+  plugins: [
+    vue(),
+    // Vant components used in templates are imported on demand (with their styles).
+    Components({ resolvers: [VantResolver()], dts: 'src/components.d.ts', dirs: [] }),
+  ],
+  clearScreen: false,
+  server: { port: 5173, strictPort: true },
+  build: { target: 'es2021', outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 800 },
+  test: {
+    environment: 'jsdom',
+    include: ['tests/**/*.test.ts'],
+    css: false,
+  },
+})
