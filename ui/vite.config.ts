@@ -16,6 +16,9 @@ export default defineConfig({
   test: {
     environment: 'jsdom',
     include: ['tests/**/*.test.ts'],
+    setupFiles: ['tests/mocks.ts'],
     css: false,
+    // Vant's ES modules import their CSS; let Vite (not Node) load them.
+    server: { deps: { inline: ['vant'] } },
   },
 })

@@ -1,0 +1,104 @@
+import { beforeEach, describe, expect, it } from 'vitest'
+import { backend, isBackendError, photoUrl, toBackendError } from '../src/backend'
+import { emptyFilter } from '../src/lib/filters'
+import { invoke } from './setup'
+
+beforeEach(() => {
+  invoke.mockClear()
+  invoke.mockResolvedValue(null)
+})
+
+async function caught(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p
+  } catch (e) {
+    return e
+  }
+  throw new Error('expected a rejection')
+}
+
+describe('backend commands', () => {
+  it('passes snake_case argument keys exactly as the contract says', async () => {
+    invoke.mockResolvedValue(null)
+    const filter = emptyFilter({ overdue: true })
+    await backend.casesList(filter)
+    expect(invoke).toHaveBeenLastCalledWith('cases_list', { filter })
+
+    const nc = {
+      grid: 'QS01-G01', category: 'E0201', title: '', description: '', severity: 'normal' as const,
+      location: { lat: null, lon: null, accuracy_m: null, source: 'manual' as const, street: null, address: '' },
+      photos: [], patrol: null, handled_on_spot: false, at: null,
+    }
+    await backend.caseCreate(nc)
+    expect(invoke).toHaveBeenLastCalledWith('case_create', { new_case: nc })
+
+    await backend.caseAppendEvent('c1', { kind: 'escalated', note: 'x', photos: [], department: null, at: null })
+    expect(invoke).toHaveBeenLastCalledWith('case_append_event', {
+      id: 'c1',
+      event: { kind: 'escalated', note: 'x', photos: [], department: null, at: null },
+    })
+
+    await backend.patrolStart('night', 'QS01-G01', ['u1', 'u2'])
+    expect(invoke).toHaveBeenLastCalledWith('patrol_start', { kind: 'night', grid: 'QS01-G01', team: ['u1', 'u2'] })
+
+    await backend.patrolCheckStreet('p1', '柳荫路', '')
+    expect(invoke).toHaveBeenLastCalledWith('patrol_check_street', { id: 'p1', street: '柳荫路', note: '' })
+
+    await backend.patrolRecordTrack('p1', [{ at: 1, lat: 2, lon: 3, accuracy_m: null }])
+    expect(invoke).toHaveBeenLastCalledWith('patrol_record_track', { id: 'p1', points: [{ at: 1, lat: 2, lon: 3, accuracy_m: null }] })
+
+    await backend.login('http://s', 'worker1', 'pw')
+    expect(invoke).toHaveBeenLastCalledWith('login', { server: 'http://s', username: 'worker1', password: 'pw' })
+
+    await backend.photoFetch('abc')
+    expect(invoke).toHaveBeenLastCalledWith('photo_fetch', { hash: 'abc' })
+
+    await backend.sessionGet()
+    expect(invoke).toHaveBeenLastCalledWith('session_get', undefined)
+  })
+
+  it('sends photo bytes as the raw request body', async () => {
+    invoke.mockResolvedValue({ hash: 'h' })
+    const bytes = new Uint8Array([0xff, 0xd8, 0xff])
+    await backend.photoStage(bytes)
+    expect(invoke).toHaveBeenLastCalledWith('photo_stage', bytes)
+    expect(invoke.mock.lastCall?.[1]).toBeInstanceOf(Uint8Array)
+  })
+
+  it('passes {code, message} rejections through unchanged', async () => {
+    invoke.mockRejectedValue({ code: 'not_allowed_in_state', message: 'Closed is not possible while the case is Reported' })
+    expect(await caught(backend.caseGet('x'))).toStrictEqual({
+      code: 'not_allowed_in_state',
+      message: 'Closed is not possible while the case is Reported',
+    })
+  })
+
+  it('maps strings and Errors to {code: unknown}', async () => {
+    invoke.mockRejectedValue('boom')
+    expect(await caught(backend.syncNow())).toStrictEqual({ code: 'unknown', message: 'boom' })
+    invoke.mockRejectedValue(new Error('bad'))
+    expect(await caught(backend.syncNow())).toStrictEqual({ code: 'unknown', message: 'bad' })
+  })
+})
+
+describe('error normalisation', () => {
+  it('recognises backend errors', () => {
+    expect(isBackendError({ code: 'a', message: 'b' })).toBe(true)
+    expect(isBackendError({ code: 1, message: 'b' })).toBe(false)
+    expect(isBackendError(null)).toBe(false)
+  })
+  it('handles odd shapes without leaking objects', () => {
+    expect(toBackendError({ message: 'only message' })).toEqual({ code: 'unknown', message: 'only message' })
+    expect(toBackendError({ code: 'x' }).code).toBe('x')
+    expect(typeof toBackendError({ code: 'x' }).message).toBe('string')
+    expect(toBackendError(42)).toEqual({ code: 'unknown', message: '42' })
+    expect(toBackendError(new TypeError("Cannot read properties of undefined (reading 'invoke')")).code).toBe('no_backend')
+  })
+})
+
+describe('photo URLs', () => {
+  it('uses the photo protocol, with a retry marker after a fetch', () => {
+    expect(photoUrl('abc')).toBe('photo://localhost/abc')
+    expect(photoUrl('abc', 1)).toBe('photo://localhost/abc?try=1')
+  })
+})

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest'
+import zhCN from '../src/locales/zh-CN'
+import enUS from '../src/locales/en-US'
+
+function keys(o: unknown, prefix = ''): string[] {
+  if (typeof o !== 'object' || o === null) return [prefix]
+  return Object.entries(o).flatMap(([k, v]) => keys(v, prefix ? `${prefix}.${k}` : k))
+}
+function leaves(o: unknown): unknown[] {
+  if (typeof o !== 'object' || o === null) return [o]
+  return Object.values(o).flatMap(leaves)
+}
+
+describe('locale files', () => {
+  it('have exactly the same keys', () => {
+    const zh = keys(zhCN).sort()
+    const en = keys(enUS).sort()
+    expect(en.filter((k) => !zh.includes(k))).toEqual([])
+    expect(zh.filter((k) => !en.includes(k))).toEqual([])
+  })
+  it('have only non-empty strings', () => {
+    for (const v of [...leaves(zhCN), ...leaves(enUS)]) {
+      expect(typeof v).toBe('string')
+      expect((v as string).trim()).not.toBe('')
+    }
+  })
+  it('use the same placeholders in both languages', () => {
+    const ph = (s: string) => (s.match(/\{\w+\}/g) ?? []).sort().join(',')
+    for (const k of keys(zhCN)) {
+      const get = (o: unknown) => k.split('.').reduce<unknown>((a, p) => (a as Record<string, unknown>)[p], o) as string
+      expect(ph(get(enUS)), k).toBe(ph(get(zhCN)))
+    }
+  })
+  it('avoid characters vue-i18n would parse as syntax', () => {
+    for (const v of [...leaves(zhCN), ...leaves(enUS)] as string[]) {
+      expect(v).not.toMatch(/[@|$]/)
+    }
+  })
+  it('translate every status, event, role and ignore reason the backend can send', () => {
+    const statuses = ['reported', 'escalated', 'accepted', 'dispatched', 'handled', 'verified', 'closed', 'rework', 'relapsed', 'deferred', 'voided']
+    const events = ['reported', 'handled_on_spot', 'escalated', 'accepted', 'dispatched', 'handled', 'verified', 'closed', 'returned_for_rework', 'look_back_passed', 'relapsed', 'deferred', 'voided']
+    const roles = ['grid_worker', 'grid_leader', 'supervisor', 'street_leader', 'department', 'admin']
+    const reasons = ['not_allowed_in_state', 'role_not_permitted', 'after_void', 'raced_with_rework', 'duplicate_report']
+    expect(Object.keys(zhCN.status).sort()).toEqual(statuses.sort())
+    expect(Object.keys(zhCN.events).sort()).toEqual(events.sort())
+    expect(Object.keys(zhCN.roles).sort()).toEqual(roles.sort())
+    expect(Object.keys(zhCN.ignore).sort()).toEqual(reasons.sort())
+  })
+})

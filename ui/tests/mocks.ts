@@ -1,0 +1,10 @@
+// Vitest setup file: no test talks to a real Tauri bridge.
+import { vi } from 'vitest'
+
+vi.mock('@tauri-apps/api/core', () => ({
+  invoke: vi.fn(),
+  convertFileSrc: (path: string, protocol = 'asset') => `${protocol}://localhost/${path}`,
+}))
+vi.mock('@tauri-apps/api/event', () => ({
+  listen: vi.fn(async () => () => {}),
+}))
