@@ -11,7 +11,8 @@ export default defineConfig({
     Components({ resolvers: [VantResolver()], dts: 'src/components.d.ts', dirs: [] }),
   ],
   clearScreen: false,
-  server: { port: 5173, strictPort: true },
+  // The dev-only mock backend (npm run dev:mock) reads the demo data in ../core/data.
+  server: { port: 5173, strictPort: true, fs: { allow: ['..'] } },
   build: { target: 'es2021', outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 800 },
   test: {
     environment: 'jsdom',

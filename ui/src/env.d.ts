@@ -4,3 +4,8 @@ declare module '*.vue' {
   const component: DefineComponent<object, object, unknown>
   export default component
 }
+
+interface ImportMetaEnv {
+  /** "1" in `--mode mock`: install the in-memory dev backend. */
+  readonly VITE_MOCK?: string
+}

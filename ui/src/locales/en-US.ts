@@ -10,6 +10,7 @@ const enUS: Messages = {
     save: 'Save',
     retry: 'Retry',
     remove: 'Remove',
+    back: 'Back',
   },
   tabs: { today: 'Today', cases: 'Cases', lookback: 'Look-back', overview: 'Overview', sync: 'Sync' },
   greeting: { morning: 'Good morning, {name}', afternoon: 'Good afternoon, {name}', evening: 'Good evening, {name}' },

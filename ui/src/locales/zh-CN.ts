@@ -8,6 +8,7 @@ const zhCN = {
     save: '保存',
     retry: '重试',
     remove: '移除',
+    back: '返回',
   },
   tabs: { today: '今日', cases: '案件', lookback: '回头看', overview: '总览', sync: '同步' },
   greeting: { morning: '早上好，{name}', afternoon: '下午好，{name}', evening: '晚上好，{name}' },

@@ -39,7 +39,11 @@ export const useSyncStore = defineStore('sync', () => {
       error.value = toBackendError(e)
       return null
     } finally {
-      unlisten()
+      try {
+        void Promise.resolve(unlisten()).catch(() => {})
+      } catch {
+        /* already gone */
+      }
       running.value = false
       await refreshUnsynced()
     }
