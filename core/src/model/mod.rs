@@ -9,7 +9,8 @@ mod patrol;
 mod reference;
 
 pub use case::{
-    CASE_SCHEMA, Case, CaseEvent, EventKind, Links, Location, LocationFix, LocationSource, PhotoRef, PhotoRole, Severity,
+    CASE_SCHEMA, Case, CaseEvent, EventKind, Links, Location, LocationFix, LocationSource, PhotoRef, PhotoRole,
+    Severity,
 };
 pub use category::{Category, CategoryDictionary, CategoryError, CategoryKind, StepLimits, TimeLimit, WorkUnit};
 pub use document::{DocKind, DocumentError, doc_kind};

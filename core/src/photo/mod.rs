@@ -11,5 +11,5 @@ mod ingest;
 mod metadata;
 
 pub use format::{SourceFormat, sniff};
-pub use ingest::{IngestLimits, IngestedPhoto, PhotoError, ingest};
+pub use ingest::{IngestLimits, IngestedPhoto, PhotoError, ingest, sha256_hex};
 pub use metadata::PhotoMetadata;

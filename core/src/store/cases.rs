@@ -223,10 +223,10 @@ pub(crate) fn reindex_case(tx: &Transaction<'_>, reference: &Reference, case: &C
     let derived = derive(case);
     let (sla, lookback_due) = timers(reference, case, &derived);
     index::upsert_case(tx, &CaseRow { case, derived: &derived, sla, lookback_due })?;
-    let mut stmt = tx.prepare_cached("INSERT OR IGNORE INTO doc_blobs (doc_id, hash) VALUES (?1, ?2)")?;
+    let mut stmt = tx.prepare_cached("INSERT OR IGNORE INTO doc_blobs (doc_id, hash, is_thumb) VALUES (?1, ?2, ?3)")?;
     for p in case.photos.values() {
-        stmt.execute(params![case.id, p.hash])?;
-        stmt.execute(params![case.id, p.thumb])?;
+        stmt.execute(params![case.id, p.hash, false])?;
+        stmt.execute(params![case.id, p.thumb, true])?;
     }
     Ok(derived)
 }

@@ -14,6 +14,7 @@ pub mod docs;
 mod error;
 pub mod index;
 mod patrols;
+mod remote;
 pub mod schema;
 mod sync_state;
 mod views;
@@ -25,6 +26,7 @@ use automerge::ActorId;
 use rusqlite::{Connection, OptionalExtension, params};
 
 pub use error::StoreError;
+pub use remote::RemoteApply;
 pub use sync_state::{DirtyDoc, SyncBookkeeping};
 pub use views::*;
 

@@ -108,8 +108,9 @@ const MIGRATIONS: &[&str] = &[
     -- Which blobs each document references: a case is synced only when
     -- its document and all of these are confirmed.
     CREATE TABLE doc_blobs (
-        doc_id TEXT NOT NULL,
-        hash   TEXT NOT NULL,
+        doc_id   TEXT NOT NULL,
+        hash     TEXT NOT NULL,
+        is_thumb INTEGER NOT NULL,
         PRIMARY KEY (doc_id, hash)
     ) WITHOUT ROWID;
     CREATE INDEX doc_blobs_hash ON doc_blobs(hash);

@@ -1,1 +1,222 @@
-//! Engine.
+//! The device side of sync, sans-IO: builds requests from the store and
+//! applies responses to it. The HTTP client (and the deterministic
+//! simulation in the tests) only move the bytes.
+
+use std::collections::HashMap;
+
+use automerge::sync::{Message, State, SyncDoc};
+use serde_bytes::ByteBuf;
+
+use super::progress::SyncFailure;
+use super::wire::{
+    DocPush, DocSyncMessage, DocSyncRequest, DocSyncResponse, PROTOCOL_VERSION, SyncRequest, SyncResponse, from_wire,
+    to_wire,
+};
+use crate::model::DocKind;
+use crate::store::{DeviceStore, RemoteApply, StoreError, SyncBookkeeping};
+
+const CURSOR_KEY: &str = "sync_cursor";
+const REFERENCE_VERSION_KEY: &str = "reference_version";
+
+/// Upper bound of the changes pushed in one request; the rest go next round.
+pub const MAX_PUSH_BYTES: usize = 8 << 20;
+/// Upper bound of documents pushed in one request.
+pub const MAX_PUSH_DOCS: usize = 500;
+
+/// One prepared round of the batched exchange.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub request: SyncRequest,
+    /// Dirty documents left for the next round.
+    pub more_to_push: bool,
+}
+
+/// What applying a response did.
+#[derive(Debug, Clone, Default)]
+pub struct Applied {
+    pub acked: u32,
+    pub pulled: u32,
+    /// The server has more for us: go again.
+    pub more: bool,
+    /// Documents to repair with the Automerge sync protocol.
+    pub needs_full: Vec<(String, DocKind)>,
+    pub failures: Vec<SyncFailure>,
+}
+
+/// The cursor the device sends.
+pub fn cursor(store: &DeviceStore) -> Result<u64, StoreError> {
+    read_u64(store, CURSOR_KEY)
+}
+
+fn read_u64(store: &DeviceStore, key: &str) -> Result<u64, StoreError> {
+    Ok(store.meta(key)?.and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok()).map(u64::from_be_bytes).unwrap_or(0))
+}
+
+/// Builds the next request: the cursor and the changes of dirty documents
+/// since the heads the server acknowledged.
+pub fn prepare(store: &DeviceStore) -> Result<Outgoing, StoreError> {
+    let mut push = Vec::new();
+    let mut bytes = 0usize;
+    let dirty = store.dirty_docs()?;
+    let mut more_to_push = false;
+    for d in dirty {
+        if push.len() >= MAX_PUSH_DOCS || bytes >= MAX_PUSH_BYTES {
+            more_to_push = true;
+            break;
+        }
+        let (changes, heads) = store.changes_since(&d.id, d.acked_heads.as_deref().unwrap_or(&[]))?;
+        bytes += changes.iter().map(Vec::len).sum::<usize>();
+        push.push(DocPush {
+            id: d.id,
+            kind: d.kind,
+            heads: to_wire(&heads),
+            changes: changes.into_iter().map(ByteBuf::from).collect(),
+        });
+    }
+    Ok(Outgoing {
+        request: SyncRequest {
+            version: PROTOCOL_VERSION,
+            cursor: cursor(store)?,
+            reference_version: read_u64(store, REFERENCE_VERSION_KEY)?,
+            push,
+        },
+        more_to_push,
+    })
+}
+
+/// Applies the server's answer: acknowledgements, refusals, pulled changes,
+/// new reference data and the new cursor.
+pub fn apply(store: &mut DeviceStore, out: &Outgoing, resp: SyncResponse) -> Result<Applied, StoreError> {
+    let mut applied = Applied { more: resp.more || out.more_to_push, ..Default::default() };
+    if let Some(reference) = resp.reference {
+        store.set_reference(*reference)?;
+        store.set_meta(REFERENCE_VERSION_KEY, &resp.reference_version.to_be_bytes())?;
+    }
+    for ack in &resp.acks {
+        store.mark_acked(&ack.id, &from_wire(&ack.heads))?;
+        applied.acked += 1;
+    }
+    for r in resp.refused {
+        if r.code == "missing_deps" {
+            if let Some(p) = out.request.push.iter().find(|p| p.id == r.id) {
+                applied.needs_full.push((r.id.clone(), p.kind));
+                continue;
+            }
+        }
+        applied.failures.push(SyncFailure { item: r.id, code: r.code, message: r.message });
+    }
+    for pull in resp.pull {
+        let changes: Vec<Vec<u8>> = pull.changes.into_iter().map(ByteBuf::into_vec).collect();
+        match store.apply_remote_changes(&pull.id, pull.kind, &changes, pull.complete)? {
+            RemoteApply::Applied => applied.pulled += 1,
+            RemoteApply::Unchanged => {}
+            RemoteApply::NeedsFull => applied.needs_full.push((pull.id, pull.kind)),
+            RemoteApply::Invalid(message) => {
+                applied.failures.push(SyncFailure { item: pull.id, code: "invalid_from_server".into(), message })
+            }
+        }
+    }
+    store.set_meta(CURSOR_KEY, &resp.cursor.to_be_bytes())?;
+    Ok(applied)
+}
+
+/// A run of the Automerge sync protocol over several documents, for those
+/// whose heads are unknown or inconsistent. Keeps the device's sync state
+/// per document across rounds; the server's is fresh every round.
+#[derive(Debug, Default)]
+pub struct DocSyncSession {
+    pending: HashMap<String, (DocKind, State)>,
+    /// Rounds run so far (a guard against a server that never converges).
+    pub rounds: u32,
+}
+
+/// Rounds after which a document sync gives up (it is retried next sync).
+pub const MAX_DOC_SYNC_ROUNDS: u32 = 8;
+
+impl DocSyncSession {
+    /// A session for these documents.
+    pub fn new(docs: impl IntoIterator<Item = (String, DocKind)>) -> Self {
+        DocSyncSession { pending: docs.into_iter().map(|(id, k)| (id, (k, State::new()))).collect(), rounds: 0 }
+    }
+
+    /// Whether any document is still being synced.
+    pub fn is_done(&self) -> bool {
+        self.pending.is_empty()
+    }
+
+    /// The next request, or `None` when every document is in sync.
+    pub fn next_request(&mut self, store: &DeviceStore) -> Result<Option<DocSyncRequest>, StoreError> {
+        if self.pending.is_empty() || self.rounds >= MAX_DOC_SYNC_ROUNDS {
+            return Ok(None);
+        }
+        self.rounds += 1;
+        let mut docs = Vec::new();
+        let mut ids: Vec<&String> = self.pending.keys().collect();
+        ids.sort();
+        let ids: Vec<String> = ids.into_iter().cloned().collect();
+        for id in ids {
+            let (kind, state) = self.pending.get_mut(&id).expect("pending");
+            let (mut doc, _) = store.doc_for_sync(&id)?;
+            let message = doc.sync().generate_sync_message(state).map(Message::encode).unwrap_or_default();
+            docs.push(DocSyncMessage { id, kind: *kind, message: ByteBuf::from(message) });
+        }
+        Ok(Some(DocSyncRequest { version: PROTOCOL_VERSION, docs }))
+    }
+
+    /// Applies the server's messages; documents whose heads now match the
+    /// server's are done and acknowledged.
+    pub fn apply(&mut self, store: &mut DeviceStore, resp: DocSyncResponse) -> Result<Vec<SyncFailure>, StoreError> {
+        let mut failures = Vec::new();
+        for r in resp.refused {
+            self.pending.remove(&r.id);
+            failures.push(SyncFailure { item: r.id, code: r.code, message: r.message });
+        }
+        for m in resp.docs {
+            let Some((kind, state)) = self.pending.get_mut(&m.id) else { continue };
+            let kind = *kind;
+            let msg = match Message::decode(&m.message) {
+                Ok(msg) => msg,
+                Err(e) => {
+                    self.pending.remove(&m.id);
+                    failures.push(SyncFailure {
+                        item: m.id,
+                        code: "invalid_from_server".into(),
+                        message: e.to_string(),
+                    });
+                    continue;
+                }
+            };
+            let server_heads = msg.heads.clone();
+            let (mut doc, before) = store.doc_for_sync(&m.id)?;
+            if let Err(e) = doc.sync().receive_sync_message(state, msg) {
+                self.pending.remove(&m.id);
+                failures.push(SyncFailure { item: m.id, code: "invalid_from_server".into(), message: e.to_string() });
+                continue;
+            }
+            let heads = doc.get_heads();
+            let changed = before
+                .as_ref()
+                .is_none_or(|b| crate::store::docs::encode_heads(b) != crate::store::docs::encode_heads(&heads));
+            if changed && !heads.is_empty() && doc.get_missing_deps(&[]).is_empty() {
+                if let Err(e) = store.save_remote_doc(&m.id, kind, &mut doc, before.as_deref()) {
+                    self.pending.remove(&m.id);
+                    failures.push(SyncFailure {
+                        item: m.id,
+                        code: "invalid_from_server".into(),
+                        message: e.to_string(),
+                    });
+                    continue;
+                }
+            }
+            let mut ours = heads.clone();
+            let mut theirs = server_heads;
+            ours.sort();
+            theirs.sort();
+            if ours == theirs && !ours.is_empty() {
+                store.mark_acked(&m.id, &heads)?;
+                self.pending.remove(&m.id);
+            }
+        }
+        Ok(failures)
+    }
+}

@@ -9,6 +9,7 @@
 
 pub mod engine;
 pub mod progress;
+pub mod session;
 pub mod wire;
 
 #[cfg(feature = "client")]

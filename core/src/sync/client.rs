@@ -1,0 +1,399 @@
+//! The HTTP sync client (reqwest + rustls). It moves bytes; the sans-IO
+//! [`engine`](super::engine) decides what to send and applies answers. The
+//! store is locked only between requests, never across one, so the app
+//! stays responsive while syncing.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+use super::engine::{self, DocSyncSession};
+use super::progress::{SyncFailure, SyncPhase, SyncProgress, SyncReport};
+use super::session::{self, Session};
+use super::wire::{self, BlobStatus, CBOR, ErrorBody, LoginRequest, LoginResponse};
+use crate::store::{DeviceStore, StoreError, SyncBookkeeping};
+use crate::time::now_ms;
+
+/// The device store shared between the app and the sync client.
+pub type SharedStore = Arc<Mutex<DeviceStore>>;
+
+/// Why a sync (or login) failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("cannot reach the server: {0}")]
+    Network(String),
+    #[error("{message}")]
+    Server { status: u16, code: String, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("unexpected answer from the server: {0}")]
+    Protocol(String),
+    #[error("not logged in")]
+    NotLoggedIn,
+}
+
+impl ClientError {
+    /// A stable code for the UI.
+    pub fn code(&self) -> &str {
+        match self {
+            ClientError::Network(_) => "offline",
+            ClientError::Server { code, .. } => code,
+            ClientError::Store(e) => e.code(),
+            ClientError::Protocol(_) => "protocol",
+            ClientError::NotLoggedIn => "not_logged_in",
+        }
+    }
+
+    fn retryable(&self) -> bool {
+        match self {
+            ClientError::Network(_) => true,
+            ClientError::Server { status, .. } => *status >= 500 || *status == 429,
+            _ => false,
+        }
+    }
+}
+
+/// Retries with exponential backoff.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub attempts: u32,
+    pub first_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy { attempts: 6, first_delay: Duration::from_millis(200), max_delay: Duration::from_secs(5) }
+    }
+}
+
+/// What a sync should fetch besides documents.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SyncOptions {
+    /// Download full-size photos too (thumbnails always come).
+    pub full_photos: bool,
+}
+
+/// Talks to one sync server.
+#[derive(Debug, Clone)]
+pub struct SyncClient {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+    retry: RetryPolicy,
+    chunk_bytes: usize,
+}
+
+fn lock(store: &SharedStore) -> MutexGuard<'_, DeviceStore> {
+    store.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn net(e: reqwest::Error) -> ClientError {
+    ClientError::Network(e.to_string())
+}
+
+impl SyncClient {
+    /// A client for the server at `base` (e.g. `http://127.0.0.1:8787`).
+    pub fn new(base: &str) -> Result<Self, ClientError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(120))
+            .user_agent(concat!("gridpatrol/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(net)?;
+        Ok(SyncClient {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+            token: None,
+            retry: RetryPolicy::default(),
+            chunk_bytes: 256 << 10,
+        })
+    }
+
+    /// The client for a stored session.
+    pub fn for_session(s: &Session) -> Result<Self, ClientError> {
+        Ok(Self::new(&s.server)?.with_token(&s.token))
+    }
+
+    /// Uses a device token.
+    pub fn with_token(mut self, token: &str) -> Self {
+        self.token = Some(token.to_owned());
+        self
+    }
+
+    /// Changes the retry policy (tests shorten it).
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Changes the photo upload chunk size.
+    pub fn with_chunk_bytes(mut self, n: usize) -> Self {
+        self.chunk_bytes = n.max(1);
+        self
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/v1{path}", self.base)
+    }
+
+    fn auth(&self, rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.token {
+            Some(t) => rb.bearer_auth(t),
+            None => rb,
+        }
+    }
+
+    async fn error_of(resp: reqwest::Response) -> ClientError {
+        let status = resp.status().as_u16();
+        match resp.bytes().await {
+            Ok(body) => match serde_json::from_slice::<ErrorBody>(&body) {
+                Ok(e) => ClientError::Server { status, code: e.code, message: e.message },
+                Err(_) => ClientError::Server {
+                    status,
+                    code: format!("http_{status}"),
+                    message: String::from_utf8_lossy(&body).chars().take(200).collect(),
+                },
+            },
+            Err(e) => net(e),
+        }
+    }
+
+    /// Runs `op` until it succeeds, fails for good, or attempts run out.
+    async fn retrying<T, F, Fut>(&self, mut op: F) -> Result<T, ClientError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, ClientError>>,
+    {
+        let mut delay = self.retry.first_delay;
+        let mut attempt = 1;
+        loop {
+            match op().await {
+                Err(e) if e.retryable() && attempt < self.retry.attempts => {
+                    tracing::debug!(attempt, error = %e, "retrying");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(self.retry.max_delay);
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// POSTs a CBOR message; returns the decoded answer and the bytes sent
+    /// and received.
+    async fn post_cbor<Req: serde::Serialize, Resp: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        req: &Req,
+    ) -> Result<(Resp, u64, u64), ClientError> {
+        let body = wire::encode(req);
+        let sent = body.len() as u64;
+        self.retrying(|| {
+            let body = body.clone();
+            async move {
+                let resp = self
+                    .auth(self.http.post(self.url(path)))
+                    .header(reqwest::header::CONTENT_TYPE, CBOR)
+                    .body(body)
+                    .send()
+                    .await
+                    .map_err(net)?;
+                if !resp.status().is_success() {
+                    return Err(Self::error_of(resp).await);
+                }
+                let bytes = resp.bytes().await.map_err(net)?;
+                let decoded = wire::decode(&bytes).map_err(|e| ClientError::Protocol(e.to_string()))?;
+                Ok((decoded, sent, bytes.len() as u64))
+            }
+        })
+        .await
+    }
+
+    /// Logs in and records the session in the store.
+    pub async fn login(
+        &self,
+        store: &SharedStore,
+        username: &str,
+        password: &str,
+        device_name: &str,
+    ) -> Result<Session, ClientError> {
+        let device_id = lock(store).device_id().to_owned();
+        let req = LoginRequest {
+            username: username.to_owned(),
+            password: password.to_owned(),
+            device_id,
+            device_name: device_name.to_owned(),
+        };
+        let login: LoginResponse = self
+            .retrying(|| async {
+                let resp = self.http.post(self.url("/login")).json(&req).send().await.map_err(net)?;
+                if !resp.status().is_success() {
+                    return Err(Self::error_of(resp).await);
+                }
+                resp.json().await.map_err(|e| ClientError::Protocol(e.to_string()))
+            })
+            .await?;
+        Ok(session::begin(&mut lock(store), &self.base, login)?)
+    }
+
+    /// Uploads a blob in chunks, resuming from what the server already has.
+    pub async fn upload_blob(&self, hash: &str, bytes: &[u8]) -> Result<u64, ClientError> {
+        let total = bytes.len() as u64;
+        let mut sent = 0u64;
+        let mut status: BlobStatus = self
+            .retrying(|| async {
+                let resp =
+                    self.auth(self.http.get(self.url(&format!("/blobs/{hash}/status")))).send().await.map_err(net)?;
+                if !resp.status().is_success() {
+                    return Err(Self::error_of(resp).await);
+                }
+                resp.json().await.map_err(|e| ClientError::Protocol(e.to_string()))
+            })
+            .await?;
+        while !status.complete {
+            let start = status.received.min(total) as usize;
+            let end = (start + self.chunk_bytes).min(bytes.len());
+            let chunk = &bytes[start..end];
+            status = self
+                .retrying(|| async {
+                    let resp = self
+                        .auth(self.http.put(self.url(&format!("/blobs/{hash}?offset={start}&total={total}"))))
+                        .header("x-chunk-sha256", crate::photo::sha256_hex(chunk))
+                        .body(chunk.to_vec())
+                        .send()
+                        .await
+                        .map_err(net)?;
+                    // 409: the server has a different amount; resume from there.
+                    if resp.status().is_success() || resp.status() == StatusCode::CONFLICT {
+                        return resp.json::<BlobStatus>().await.map_err(|e| ClientError::Protocol(e.to_string()));
+                    }
+                    Err(Self::error_of(resp).await)
+                })
+                .await?;
+            sent += chunk.len() as u64;
+            if !status.complete && status.received as usize == start && chunk.is_empty() {
+                return Err(ClientError::Protocol(format!("upload of {hash} makes no progress")));
+            }
+        }
+        Ok(sent)
+    }
+
+    /// Downloads a blob; `None` if the server does not have it yet.
+    pub async fn download_blob(&self, hash: &str) -> Result<Option<Vec<u8>>, ClientError> {
+        self.retrying(|| async {
+            let resp = self.auth(self.http.get(self.url(&format!("/blobs/{hash}")))).send().await.map_err(net)?;
+            if resp.status() == StatusCode::NOT_FOUND {
+                return Ok(None);
+            }
+            if !resp.status().is_success() {
+                return Err(Self::error_of(resp).await);
+            }
+            Ok(Some(resp.bytes().await.map_err(net)?.to_vec()))
+        })
+        .await
+    }
+
+    /// Fetches one photo on demand (e.g. opening a full-size view).
+    pub async fn fetch_blob(&self, store: &SharedStore, hash: &str) -> Result<bool, ClientError> {
+        match self.download_blob(hash).await? {
+            Some(bytes) => {
+                lock(store).put_remote_blob(hash, &bytes)?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// One full sync: photos up, documents both ways (with the Automerge
+    /// sync protocol where needed), thumbnails (and optionally photos) down.
+    pub async fn sync(
+        &self,
+        store: &SharedStore,
+        options: SyncOptions,
+        on_progress: &(dyn Fn(&SyncProgress) + Send + Sync),
+    ) -> Result<SyncReport, ClientError> {
+        if self.token.is_none() {
+            return Err(ClientError::NotLoggedIn);
+        }
+        let mut report = SyncReport::default();
+        let p = &mut report.progress;
+
+        // Photos first, so that a document never arrives before its photos.
+        let pending = lock(store).pending_blobs()?;
+        p.phase = Some(SyncPhase::PhotosUp);
+        p.photos_up_total = pending.len() as u32;
+        on_progress(p);
+        for hash in pending {
+            let Some(bytes) = lock(store).blob(&hash)? else { continue };
+            match self.upload_blob(&hash, &bytes).await {
+                Ok(sent) => {
+                    lock(store).mark_blob_uploaded(&hash)?;
+                    p.photos_up += 1;
+                    p.bytes_up += sent;
+                }
+                Err(e @ ClientError::Network(_)) => return Err(e),
+                Err(e) => {
+                    report.failures.push(SyncFailure { item: hash, code: e.code().into(), message: e.to_string() })
+                }
+            }
+            on_progress(p);
+        }
+
+        p.phase = Some(SyncPhase::Documents);
+        p.docs_up_total = lock(store).dirty_docs()?.len() as u32;
+        on_progress(p);
+        for _ in 0..10_000 {
+            let out = engine::prepare(&lock(store))?;
+            let (resp, up, down) = self.post_cbor("/sync", &out.request).await?;
+            report.round_trips += 1;
+            p.bytes_up += up;
+            p.bytes_down += down;
+            let applied = engine::apply(&mut lock(store), &out, resp)?;
+            p.docs_up += applied.acked;
+            p.docs_down += applied.pulled;
+            report.failures.extend(applied.failures);
+            on_progress(p);
+            if !applied.needs_full.is_empty() {
+                let mut session = DocSyncSession::new(applied.needs_full);
+                loop {
+                    let Some(req) = session.next_request(&lock(store))? else { break };
+                    let (resp, up, down) = self.post_cbor("/sync/docs", &req).await?;
+                    report.round_trips += 1;
+                    p.bytes_up += up;
+                    p.bytes_down += down;
+                    report.failures.extend(session.apply(&mut lock(store), resp)?);
+                }
+            }
+            if !applied.more {
+                break;
+            }
+        }
+
+        let missing = lock(store).missing_blobs(!options.full_photos)?;
+        p.phase = Some(SyncPhase::PhotosDown);
+        p.photos_down_total = missing.len() as u32;
+        on_progress(p);
+        for hash in missing {
+            match self.download_blob(&hash).await {
+                Ok(Some(bytes)) => {
+                    p.bytes_down += bytes.len() as u64;
+                    lock(store).put_remote_blob(&hash, &bytes)?;
+                    p.photos_down += 1;
+                }
+                Ok(None) => {}
+                Err(e @ ClientError::Network(_)) => return Err(e),
+                Err(e) => {
+                    report.failures.push(SyncFailure { item: hash, code: e.code().into(), message: e.to_string() })
+                }
+            }
+            on_progress(p);
+        }
+        p.phase = Some(SyncPhase::Done);
+        on_progress(p);
+        session::synced(&lock(store))?;
+        report.finished_at = now_ms();
+        Ok(report)
+    }
+}

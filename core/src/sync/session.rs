@@ -1,0 +1,77 @@
+//! The device's session: who is logged in, against which server, with
+//! which token. Kept in the store so the app opens offline after login.
+
+use serde::{Deserialize, Serialize};
+
+use super::progress::SessionInfo;
+use super::wire::LoginResponse;
+use crate::store::{Actor, DeviceStore, StoreError};
+use crate::time::{Millis, now_ms};
+
+const SESSION_KEY: &str = "session";
+const REFERENCE_VERSION_KEY: &str = "reference_version";
+
+/// The stored session, token included (never shown to the UI).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub server: String,
+    pub token: String,
+    pub user: crate::model::User,
+    pub last_sync_at: Option<Millis>,
+}
+
+impl Session {
+    /// The acting user for store operations.
+    pub fn actor(&self) -> Actor {
+        Actor { user_id: self.user.id.clone(), role: self.user.role }
+    }
+
+    /// What the UI may see of the session.
+    pub fn info(&self, device_id: &str) -> SessionInfo {
+        SessionInfo {
+            server: self.server.clone(),
+            user_id: self.user.id.clone(),
+            username: self.user.username.clone(),
+            name: self.user.name.clone(),
+            role: self.user.role,
+            device_id: device_id.to_owned(),
+            last_sync_at: self.last_sync_at,
+        }
+    }
+}
+
+/// The current session, if someone has logged in on this device.
+pub fn load(store: &DeviceStore) -> Result<Option<Session>, StoreError> {
+    store
+        .meta(SESSION_KEY)?
+        .map(|b| serde_json::from_slice(&b).map_err(|e| StoreError::Invalid(format!("stored session: {e}"))))
+        .transpose()
+}
+
+fn save(store: &DeviceStore, s: &Session) -> Result<(), StoreError> {
+    store.set_meta(SESSION_KEY, &serde_json::to_vec(s).map_err(|e| StoreError::Invalid(e.to_string()))?)
+}
+
+/// Records a successful login: session, reference data and its version.
+pub fn begin(store: &mut DeviceStore, server: &str, login: LoginResponse) -> Result<Session, StoreError> {
+    store.set_reference(login.reference)?;
+    store.set_meta(REFERENCE_VERSION_KEY, &login.reference_version.to_be_bytes())?;
+    let session = Session { server: server.to_owned(), token: login.token, user: login.user, last_sync_at: None };
+    save(store, &session)?;
+    Ok(session)
+}
+
+/// Records a finished sync.
+pub fn synced(store: &DeviceStore) -> Result<(), StoreError> {
+    if let Some(mut s) = load(store)? {
+        s.last_sync_at = Some(now_ms());
+        save(store, &s)?;
+    }
+    Ok(())
+}
+
+/// Logs out. Documents and photos stay on the device (nothing is deleted
+/// before the server has it); the next login continues from them.
+pub fn end(store: &DeviceStore) -> Result<(), StoreError> {
+    store.delete_meta(SESSION_KEY)
+}

@@ -1,0 +1,129 @@
+//! Real sync servers for tests, on 127.0.0.1:0.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use gridpatrol_server::Settings;
+use gridpatrol_server::service::{StatsSnapshot, SyncService};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Which storage a test server uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A running server; restartable over the same storage.
+#[derive(Debug)]
+pub struct TestServer {
+    pub url: String,
+    pub settings: Settings,
+    pub service: Arc<SyncService>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+    _dir: Arc<tempfile::TempDir>,
+}
+
+/// The PostgreSQL server the tests use: `$GRIDPATROL_TEST_PG_URL` (set by
+/// `scripts/test`, which starts a throwaway cluster on 127.0.0.1).
+pub fn pg_admin_url() -> String {
+    std::env::var("GRIDPATROL_TEST_PG_URL").expect(
+        "PostgreSQL tests need GRIDPATROL_TEST_PG_URL: run them through scripts/test, which starts a throwaway cluster",
+    )
+}
+
+/// Creates an empty database for one test and returns its URL.
+pub async fn fresh_pg_database() -> String {
+    let admin = pg_admin_url();
+    let (client, conn) =
+        tokio_postgres::connect(&admin, tokio_postgres::NoTls).await.expect("connect to test PostgreSQL");
+    tokio::spawn(conn);
+    let name = format!("gp_{}", uuid::Uuid::new_v4().simple());
+    client.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+    // Replace the database name at the end of the admin URL.
+    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+    format!("{base}/{name}")
+}
+
+impl TestServer {
+    /// Starts a server with the demo street office imported.
+    pub async fn start(backend: Backend) -> TestServer {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    /// Starts a server after letting `tune` adjust its settings.
+    pub async fn start_with(backend: Backend, tune: impl FnOnce(&mut Settings)) -> TestServer {
+        crate::init_logs();
+        let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+        let database_url = match backend {
+            Backend::Sqlite => format!("sqlite://{}", dir.path().join("server.sqlite").display()),
+            Backend::Postgres => fresh_pg_database().await,
+        };
+        let mut settings = Settings {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            database_url,
+            blob_dir: dir.path().join("blobs"),
+            compaction_interval_secs: 0,
+            ..Settings::default()
+        };
+        tune(&mut settings);
+        let service = gridpatrol_server::build(&settings).await.expect("server builds");
+        service
+            .import(&gridpatrol_core::demo::reference(), gridpatrol_core::demo::DEMO_PASSWORD)
+            .await
+            .expect("demo imports");
+        let mut s = TestServer { url: String::new(), settings, service, shutdown: None, task: None, _dir: dir };
+        s.listen(None).await;
+        s
+    }
+
+    async fn listen(&mut self, port: Option<u16>) {
+        let addr = format!("127.0.0.1:{}", port.unwrap_or(0));
+        let listener = tokio::net::TcpListener::bind(&addr).await.expect("bind 127.0.0.1");
+        self.url = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = oneshot::channel();
+        let settings = self.settings.clone();
+        let service = self.service.clone();
+        self.task = Some(tokio::spawn(async move {
+            gridpatrol_server::serve_service(service, &settings, listener, async {
+                let _ = rx.await;
+            })
+            .await
+        }));
+        self.shutdown = Some(tx);
+    }
+
+    /// Stops serving (connections are closed).
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
+        }
+    }
+
+    /// Stops and starts a new server process-equivalent on the same port
+    /// and storage: a new service, nothing kept in memory.
+    pub async fn restart(&mut self) {
+        let port: u16 = self.url.rsplit(':').next().and_then(|p| p.parse().ok()).expect("port");
+        self.stop().await;
+        self.service = gridpatrol_server::build(&self.settings).await.expect("server rebuilds");
+        self.listen(Some(port)).await;
+    }
+
+    /// The service's counters.
+    pub fn stats(&self) -> StatsSnapshot {
+        self.service.stats()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
