@@ -51,3 +51,10 @@ describe("a user's grids", () => {
     expect(isLeader('department')).toBe(false)
   })
 })
+
+describe('team candidates order', () => {
+  it('lists grid workers before leaders and people placed higher up', () => {
+    const roles = usersInGrids(reference, ['QS01-G01']).map((u) => u.role)
+    expect(roles).toEqual(['grid_worker', 'grid_worker', 'grid_leader', 'supervisor', 'street_leader'])
+  })
+})

@@ -56,12 +56,17 @@ export function gridsOfUser(ref: Reference, user: { role: Role; units: string[] 
   return ref.org.units.filter((u) => u.kind === 'grid' && ancestry(ref, u.id).some((a) => mine.has(a)))
 }
 
-/** Users who share at least one grid with the given grids (for night-patrol teams). */
+const ROLE_ORDER: Role[] = ['grid_worker', 'grid_leader', 'supervisor', 'street_leader', 'admin', 'department']
+
+/**
+ * Users who share at least one of the given grids (for night-patrol teams),
+ * grid workers first, then leaders, then people placed higher up.
+ */
 export function usersInGrids(ref: Reference, gridIds: string[]): User[] {
   const wanted = new Set(gridIds)
-  return ref.users.filter(
-    (u) => u.role !== 'department' && gridsOfUser(ref, u).some((g) => wanted.has(g.id)),
-  )
+  return ref.users
+    .filter((u) => u.role !== 'department' && gridsOfUser(ref, u).some((g) => wanted.has(g.id)))
+    .sort((a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role))
 }
 
 export const LEADER_ROLES: readonly Role[] = ['grid_leader', 'supervisor', 'street_leader', 'admin']

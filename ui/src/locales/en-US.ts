@@ -138,6 +138,7 @@ const enUS: Messages = {
     noStreets: 'This grid has no street list',
     report: 'Report a problem',
     end: 'End patrol',
+    endShort: 'End',
     endConfirm: 'End this patrol?',
     endHint: '{n}/{total} streets checked. Streets cannot be ticked after the end.',
     remark: 'Remark',

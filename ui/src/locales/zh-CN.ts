@@ -136,6 +136,7 @@ const zhCN = {
     noStreets: '该网格没有街巷清单',
     report: '上报问题',
     end: '结束巡查',
+    endShort: '结束',
     endConfirm: '结束本次巡查？',
     endHint: '已查 {n}/{total} 条街。结束后不能再勾选街巷。',
     remark: '备注',
