@@ -1,4 +1,4 @@
-import { onBeforeUnmount, onMounted, ref, type Ref } from 'vue'
+import { onBeforeUnmount, onMounted, ref, watch, type Ref } from 'vue'
 import { backend } from '../backend'
 import { usePatrolStore } from '../stores/patrol'
 
@@ -32,9 +32,10 @@ export function useTrack(patrolId: Ref<string | null>) {
   }
 
   onMounted(() => {
-    void tick()
     timer = setInterval(() => void tick(), TRACK_INTERVAL_MS)
   })
+  // First fix as soon as the patrol is known (it loads after mount).
+  watch(patrolId, (id) => id && void tick(), { immediate: true })
   onBeforeUnmount(() => clearInterval(timer))
   return { hasFix, tick }
 }

@@ -508,7 +508,9 @@ export function installMockTauri(): void {
   w.__TAURI_INTERNALS__ = {
     invoke: async (cmd: string, args?: Record<string, unknown> | Uint8Array) => {
       await delay(30)
-      return handle(cmd, args)
+      const out = await handle(cmd, args)
+      // Like real IPC: the UI gets a fresh copy, never the mock's own objects.
+      return out === undefined ? null : (JSON.parse(JSON.stringify(out)) as unknown)
     },
     transformCallback: (cb: (e: unknown) => void) => {
       const n = cbSeq++
