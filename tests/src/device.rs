@@ -108,3 +108,19 @@ impl TestDevice {
         self.store().create_case(&actor, new).expect("case saved").case.id
     }
 }
+
+/// A plausible new case in `grid`, without photos.
+pub fn sample_case(grid: &str) -> NewCase {
+    NewCase {
+        grid: grid.into(),
+        category: "E0505".into(),
+        title: String::new(),
+        description: "绿化带上停了一辆车".into(),
+        location: Location { lat: Some(30.271), lon: Some(120.161), accuracy_m: Some(10.0), source: LocationSource::Gps, street: None, address: "柳荫路口".into() },
+        severity: Severity::Normal,
+        photos: vec![],
+        patrol: None,
+        handled_on_spot: false,
+        at: None,
+    }
+}

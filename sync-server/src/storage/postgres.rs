@@ -169,7 +169,7 @@ impl Storage for PostgresStorage {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
         // Instances starting together migrate one at a time.
-        tx.execute("SELECT pg_advisory_xact_lock(7_463_210)", &[]).await?;
+        tx.execute("SELECT pg_advisory_xact_lock(7463210)", &[]).await?;
         tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)").await?;
         let v: i64 = tx.query_opt("SELECT version FROM schema_version", &[]).await?.map(|r| r.get(0)).unwrap_or(0);
         if v > SCHEMA_VERSION {
