@@ -124,3 +124,26 @@ pub fn sample_case(grid: &str) -> NewCase {
         at: None,
     }
 }
+
+impl TestDevice {
+    /// Gives up after `attempts` tries per request (1: no retries).
+    pub fn with_attempts(mut self, attempts: u32) -> Self {
+        self.client = self.client.clone().with_retry(RetryPolicy {
+            attempts,
+            first_delay: std::time::Duration::from_millis(20),
+            max_delay: std::time::Duration::from_millis(200),
+        });
+        self
+    }
+
+    /// Uploads photos in chunks of `n` bytes.
+    pub fn with_chunk_bytes(mut self, n: usize) -> Self {
+        self.client = self.client.clone().with_chunk_bytes(n);
+        self
+    }
+
+    /// Syncs and returns the error instead of panicking.
+    pub async fn try_sync(&self) -> Result<SyncReport, gridpatrol_core::sync::client::ClientError> {
+        self.client.sync(&self.store, SyncOptions::default(), &|_| {}).await
+    }
+}

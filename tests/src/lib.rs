@@ -4,6 +4,7 @@
 
 pub mod device;
 pub mod fixtures;
+pub mod proxy;
 pub mod server;
 
 pub use device::TestDevice;
