@@ -1,0 +1,8 @@
+//! Tauri commands, grouped by domain. Each is a one-line call into core.
+
+pub mod cases;
+pub mod location;
+pub mod patrols;
+pub mod photos;
+pub mod session;
+pub mod sync;

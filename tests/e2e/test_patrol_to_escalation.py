@@ -1,0 +1,157 @@
+"""The whole loop on the real app, as people would use it: a grid worker
+logs in, patrols, reports a case with a real photo, syncs; the grid
+leader's app (its own data folder) syncs, sees the case and its photo,
+escalates it; the worker syncs and sees the new status. Screenshots at
+phone size go to tests/artifacts/."""
+
+import time
+
+from selenium.common.exceptions import (ElementClickInterceptedException, NoSuchElementException,
+                                        StaleElementReferenceException)
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from conftest import photos_dir
+
+TIMEOUT = 30
+
+
+def find(app, testid, timeout=TIMEOUT):
+    deadline = time.time() + timeout
+    while True:
+        try:
+            el = app.driver.find_element(By.CSS_SELECTOR, f'[data-testid="{testid}"]')
+            if el.is_displayed() or el.tag_name == "input":
+                return el
+        except (NoSuchElementException, StaleElementReferenceException):
+            pass
+        if time.time() > deadline:
+            app.shot(f"missing-{testid}")
+            raise AssertionError(f"{app.name}: no element {testid}")
+        time.sleep(0.2)
+
+
+def click(app, testid, timeout=TIMEOUT):
+    deadline = time.time() + timeout
+    while True:
+        try:
+            find(app, testid, timeout).click()
+            return
+        except (ElementClickInterceptedException, StaleElementReferenceException):
+            if time.time() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def type_into(app, testid, text):
+    el = find(app, testid)
+    # clear() does not reach Vue's model; select-all + delete does.
+    el.send_keys(Keys.CONTROL, "a")
+    el.send_keys(Keys.BACKSPACE)
+    el.send_keys(text)
+
+
+def wait_for(app, what, predicate, timeout=TIMEOUT):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if predicate():
+                return
+        except (NoSuchElementException, StaleElementReferenceException):
+            pass
+        time.sleep(0.25)
+    app.shot(f"timeout-{what}")
+    raise AssertionError(f"{app.name}: timed out waiting for {what}")
+
+
+def login(app, server, username):
+    type_into(app, "login-server", server)
+    type_into(app, "login-username", username)
+    type_into(app, "login-password", "gridpatrol")
+    click(app, "login-submit")
+    find(app, "today-page")
+
+
+def sync(app):
+    click(app, "tab-sync")
+    click(app, "sync-now")
+    wait_for(app, "sync result", lambda: find(app, "sync-result").get_attribute("data-result") == "ok", 60)
+
+
+def case_rows(app):
+    return app.driver.find_elements(By.CSS_SELECTOR, '[data-testid^="case-row-"]')
+
+
+def test_patrol_report_sync_escalate(server, make_app):
+    worker = make_app("worker")
+    login(worker, server, "worker1")
+    worker.shot("01-today")
+
+    # A morning patrol in worker1's single grid starts with one tap.
+    click(worker, "start-morning")
+    find(worker, "patrol-page")
+    click(worker, "street-0")
+    wait_for(worker, "street checked", lambda: find(worker, "street-0").get_attribute("data-checked") == "true")
+    worker.shot("02-patrol")
+
+    # Report a problem with a real photo.
+    click(worker, "report-problem")
+    find(worker, "report-page")
+    find(worker, "photo-input").send_keys(str(photos_dir() / "gps_DSCN0010.jpg"))
+    wait_for(worker, "photo staged",
+             lambda: find(worker, "photo-input-item-0").get_attribute("data-status") == "ready")
+    click(worker, "category-field")
+    type_into(worker, "category-search", "小广告")
+    click(worker, "category-option-E0201")
+    type_into(worker, "description-input", "电线杆上贴满小广告，约二十张")
+    worker.shot("03-report")
+    click(worker, "save-case")
+    find(worker, "patrol-page")
+
+    # It is in the case list, not yet synced.
+    click(worker, "end-patrol")
+    click(worker, "end-patrol-confirm")
+    find(worker, "patrol-summary")
+    assert "1" in find(worker, "summary-cases-found").text
+    worker.shot("04-summary")
+    click(worker, "summary-done")
+    click(worker, "tab-cases")
+    wait_for(worker, "one case", lambda: len(case_rows(worker)) == 1)
+    case_id = case_rows(worker)[0].get_attribute("data-testid").removeprefix("case-row-")
+    worker.shot("05-cases")
+
+    sync(worker)
+    find(worker, "unsynced-empty")
+    worker.shot("06-sync")
+
+    # The leader's own app: sync, see the case and its photo, escalate.
+    leader = make_app("leader")
+    login(leader, server, "leader1")
+    sync(leader)
+    click(leader, "tab-cases")
+    click(leader, f"case-row-{case_id}")
+    find(leader, "case-detail")
+    assert find(leader, "case-status").get_attribute("data-status") == "reported"
+    photo = find(leader, "photo-before-0")
+    img = photo if photo.tag_name == "img" else photo.find_element(By.TAG_NAME, "img")
+    wait_for(leader, "photo shown",
+             lambda: leader.driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth", img) > 0)
+    leader.shot("07-case-detail")
+    click(leader, "action-escalated")
+    click(leader, "action-confirm")
+    wait_for(leader, "escalated",
+             lambda: find(leader, "case-status").get_attribute("data-status") == "escalated")
+    leader.shot("08-escalated")
+    click(leader, "case-back")
+    sync(leader)
+
+    # The worker syncs and sees the new status.
+    sync(worker)
+    click(worker, "tab-cases")
+    click(worker, f"case-row-{case_id}")
+    wait_for(worker, "status escalated",
+             lambda: find(worker, "case-status").get_attribute("data-status") == "escalated")
+    kinds = [e.get_attribute("data-kind") for e in
+             worker.driver.find_elements(By.CSS_SELECTOR, '[data-testid^="timeline-entry-"]')]
+    assert "reported" in kinds and "escalated" in kinds, kinds
+    worker.shot("09-worker-sees-escalation")
