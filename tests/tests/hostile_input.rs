@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use automerge::{ActorId, AutoCommit};
 use gridpatrol_core::model::{Case, CaseEvent, DocKind, EventKind, Links, Location, Role, Severity};
-use gridpatrol_core::sync::wire::{self, DocPush, DocSyncMessage, DocSyncRequest, PROTOCOL_VERSION, SyncRequest, SyncResponse};
+use gridpatrol_core::sync::wire::{
+    self, DocPush, DocSyncMessage, DocSyncRequest, PROTOCOL_VERSION, SyncRequest, SyncResponse,
+};
 use gridpatrol_tests::{Backend, TestDevice, TestServer, fixtures};
 use serde_bytes::ByteBuf;
 
@@ -142,16 +144,23 @@ async fn hostile_input_gets_clear_errors_and_changes_nothing() {
     expect!(api.post_cbor("/sync", None, empty.clone()).await, 401, "missing_token");
     expect!(api.post_cbor("/sync", Some("not-a-token"), empty.clone()).await, 401, "invalid_token");
     expect!(
-        api.send(api.http.post(format!("{}/sync", api.url)).header("authorization", "Basic abc").body(empty.clone())).await,
+        api.send(api.http.post(format!("{}/sync", api.url)).header("authorization", "Basic abc").body(empty.clone()))
+            .await,
         401,
         "invalid_token"
     );
     expect!(api.post_cbor("/sync", Some(&"x".repeat(10_000)), empty.clone()).await, 401, "invalid_token");
-    let login = |u: &str, p: &str| {
-        serde_json::json!({"username": u, "password": p, "device_id": uuid::Uuid::new_v4().to_string(), "device_name": "x"})
-    };
-    expect!(api.send(api.http.post(format!("{}/login", api.url)).json(&login("worker1", "wrong"))).await, 401, "wrong_credentials");
-    expect!(api.send(api.http.post(format!("{}/login", api.url)).json(&login("nobody", "x"))).await, 401, "wrong_credentials");
+    let login = |u: &str, p: &str| serde_json::json!({"username": u, "password": p, "device_id": uuid::Uuid::new_v4().to_string(), "device_name": "x"});
+    expect!(
+        api.send(api.http.post(format!("{}/login", api.url)).json(&login("worker1", "wrong"))).await,
+        401,
+        "wrong_credentials"
+    );
+    expect!(
+        api.send(api.http.post(format!("{}/login", api.url)).json(&login("nobody", "x"))).await,
+        401,
+        "wrong_credentials"
+    );
     expect!(api.send(api.http.post(format!("{}/login", api.url)).body("{not json")).await, 400, "malformed_body");
     let mut bad_dev = login("worker2", "gridpatrol");
     bad_dev["device_id"] = "../../etc".into();
@@ -160,7 +169,11 @@ async fn hostile_input_gets_clear_errors_and_changes_nothing() {
     for _ in 0..2 {
         api.send(api.http.post(format!("{}/login", api.url)).json(&login("worker2", "guess"))).await;
     }
-    expect!(api.send(api.http.post(format!("{}/login", api.url)).json(&login("worker2", "guess"))).await, 401, "wrong_credentials");
+    expect!(
+        api.send(api.http.post(format!("{}/login", api.url)).json(&login("worker2", "guess"))).await,
+        401,
+        "wrong_credentials"
+    );
     expect!(
         api.send(api.http.post(format!("{}/login", api.url)).json(&login("worker2", "gridpatrol"))).await,
         429,
@@ -170,7 +183,14 @@ async fn hostile_input_gets_clear_errors_and_changes_nothing() {
 
     // ---- protocol ----
     expect!(
-        api.send(api.http.post(format!("{}/sync", api.url)).bearer_auth(&token).header("content-type", "application/json").body("{}")).await,
+        api.send(
+            api.http
+                .post(format!("{}/sync", api.url))
+                .bearer_auth(&token)
+                .header("content-type", "application/json")
+                .body("{}")
+        )
+        .await,
         415,
         "unsupported_content_type"
     );
@@ -206,7 +226,10 @@ async fn hostile_input_gets_clear_errors_and_changes_nothing() {
 
     // ---- documents ----
     let id = gridpatrol_core::ids::new_id();
-    refused!(api.sync(&token, &request(vec![push(&id, DocKind::Case, vec![b"garbage".to_vec()])])).await, "malformed_automerge");
+    refused!(
+        api.sync(&token, &request(vec![push(&id, DocKind::Case, vec![b"garbage".to_vec()])])).await,
+        "malformed_automerge"
+    );
     let mut good = case_for(&id, &worker.grid(), &me, Role::GridWorker).to_new_doc(&ActorId::random()).unwrap();
     let good_changes = changes_of(&mut good);
     let truncated: Vec<Vec<u8>> = good_changes.iter().map(|c| c[..c.len() / 2].to_vec()).collect();
@@ -215,20 +238,33 @@ async fn hostile_input_gets_clear_errors_and_changes_nothing() {
     let n = flipped[0].len();
     flipped[0][n - 3] ^= 0xFF;
     refused!(api.sync(&token, &request(vec![push(&id, DocKind::Case, flipped)])).await, "malformed_automerge");
-    refused!(api.sync(&token, &request(vec![push("../../etc/passwd", DocKind::Case, good_changes.clone())])).await, "invalid_id");
+    refused!(
+        api.sync(&token, &request(vec![push("../../etc/passwd", DocKind::Case, good_changes.clone())])).await,
+        "invalid_id"
+    );
     let other = gridpatrol_core::ids::new_id();
     refused!(api.sync(&token, &request(vec![push(&other, DocKind::Case, good_changes.clone())])).await, "wrong_id");
     refused!(api.sync(&token, &request(vec![push(&id, DocKind::Patrol, good_changes.clone())])).await, "wrong_kind");
     let mut not_a_case = AutoCommit::new();
     automerge::transaction::Transactable::put(&mut not_a_case, automerge::ROOT, "hello", "world").unwrap();
-    refused!(api.sync(&token, &request(vec![push(&id, DocKind::Case, changes_of(&mut not_a_case))])).await, "invalid_document");
+    refused!(
+        api.sync(&token, &request(vec![push(&id, DocKind::Case, changes_of(&mut not_a_case))])).await,
+        "invalid_document"
+    );
     // Another grid, someone else's name, a role the pusher does not have.
     let mut far = case_for(&id, "QS03-G01", &me, Role::GridWorker).to_new_doc(&ActorId::random()).unwrap();
     refused!(api.sync(&token, &request(vec![push(&id, DocKind::Case, changes_of(&mut far))])).await, "out_of_scope");
-    let mut forged = case_for(&id, &worker.grid(), "u-worker2", Role::GridWorker).to_new_doc(&ActorId::random()).unwrap();
-    refused!(api.sync(&token, &request(vec![push(&id, DocKind::Case, changes_of(&mut forged))])).await, "impersonation");
+    let mut forged =
+        case_for(&id, &worker.grid(), "u-worker2", Role::GridWorker).to_new_doc(&ActorId::random()).unwrap();
+    refused!(
+        api.sync(&token, &request(vec![push(&id, DocKind::Case, changes_of(&mut forged))])).await,
+        "impersonation"
+    );
     let mut promoted = case_for(&id, &worker.grid(), &me, Role::Admin).to_new_doc(&ActorId::random()).unwrap();
-    refused!(api.sync(&token, &request(vec![push(&id, DocKind::Case, changes_of(&mut promoted))])).await, "impersonation");
+    refused!(
+        api.sync(&token, &request(vec![push(&id, DocKind::Case, changes_of(&mut promoted))])).await,
+        "impersonation"
+    );
     // Changes whose history the server lacks.
     let mut base = case_for(&id, &worker.grid(), &me, Role::GridWorker).to_new_doc(&ActorId::random()).unwrap();
     base.get_heads();
@@ -276,13 +312,16 @@ async fn hostile_input_gets_clear_errors_and_changes_nothing() {
     // ---- reading outside the scope ----
     let far_worker = TestDevice::login(&server, "worker9").await;
     let photo = c.photos.values().next().unwrap();
-    let a = api.send(api.http.get(format!("{}/blobs/{}", api.url, photo.hash)).bearer_auth(&far_worker.session.token)).await;
+    let a = api
+        .send(api.http.get(format!("{}/blobs/{}", api.url, photo.hash)).bearer_auth(&far_worker.session.token))
+        .await;
     tried += 1;
     assert_eq!((a.status, a.code.as_str()), (404, "not_found"));
     let a = api.send(api.http.get(format!("{}/blobs/{}", api.url, photo.hash)).bearer_auth(&token)).await;
     assert_eq!(a.status, 200, "the owner's area may read it");
     let (mut real_doc, _) = worker.store().doc_for_sync(&real).unwrap();
-    let msg = automerge::sync::SyncDoc::generate_sync_message(&mut real_doc.sync(), &mut automerge::sync::State::new()).unwrap();
+    let msg =
+        automerge::sync::SyncDoc::generate_sync_message(&real_doc.sync(), &mut automerge::sync::State::new()).unwrap();
     let peek = DocSyncRequest {
         version: 1,
         docs: vec![DocSyncMessage { id: real.clone(), kind: DocKind::Case, message: ByteBuf::from(msg.encode()) }],
@@ -303,29 +342,53 @@ async fn hostile_input_gets_clear_errors_and_changes_nothing() {
     let data = b"not really a photo".to_vec();
     let h = gridpatrol_core::photo::sha256_hex(&data);
     expect!(
-        api.send(api.http.put(blob(&h, "?offset=0&total=18")).bearer_auth(&token).header("x-chunk-sha256", "00".repeat(32)).body(data.clone())).await,
+        api.send(
+            api.http
+                .put(blob(&h, "?offset=0&total=18"))
+                .bearer_auth(&token)
+                .header("x-chunk-sha256", "00".repeat(32))
+                .body(data.clone())
+        )
+        .await,
         400,
         "chunk_hash_mismatch"
     );
     let wrong = gridpatrol_core::photo::sha256_hex(b"other");
-    expect!(api.send(api.http.put(blob(&wrong, "?offset=0&total=18")).bearer_auth(&token).body(data.clone())).await, 400, "hash_mismatch");
+    expect!(
+        api.send(api.http.put(blob(&wrong, "?offset=0&total=18")).bearer_auth(&token).body(data.clone())).await,
+        400,
+        "hash_mismatch"
+    );
     let a = api.send(api.http.put(blob(&h, "?offset=5&total=18")).bearer_auth(&token).body(data.clone())).await;
     tried += 1;
     assert_eq!(a.status, 409, "a chunk past the end is told where to resume");
-    expect!(api.send(api.http.put(blob(&h, "?offset=0&total=999999999999")).bearer_auth(&token).body(data.clone())).await, 413, "blob_too_large");
-    expect!(api.send(api.http.put(blob(&h, "?offset=0&total=4")).bearer_auth(&token).body(data.clone())).await, 413, "blob_too_large");
+    expect!(
+        api.send(api.http.put(blob(&h, "?offset=0&total=999999999999")).bearer_auth(&token).body(data.clone())).await,
+        413,
+        "blob_too_large"
+    );
+    expect!(
+        api.send(api.http.put(blob(&h, "?offset=0&total=4")).bearer_auth(&token).body(data.clone())).await,
+        413,
+        "blob_too_large"
+    );
     expect!(api.send(api.http.get(blob(&h, "")).bearer_auth(&token)).await, 404, "not_found");
 
     // ---- revoked devices and disabled users ----
     let victim = TestDevice::login(&server, "worker5").await;
-    server.service.storage().revoke_device(victim.store().device_id()).await.unwrap();
+    let victim_id = victim.store().device_id().to_owned();
+    server.service.storage().revoke_device(&victim_id).await.unwrap();
     expect!(api.post_cbor("/sync", Some(&victim.session.token), empty.clone()).await, 401, "device_revoked");
     let other_dev = TestDevice::login(&server, "worker6").await;
     let mut cred = server.service.storage().credentials("worker6").await.unwrap().unwrap();
     cred.disabled = true;
     server.service.storage().put_credentials(&cred).await.unwrap();
     expect!(api.post_cbor("/sync", Some(&other_dev.session.token), empty.clone()).await, 403, "user_disabled");
-    expect!(api.send(api.http.post(format!("{}/login", api.url)).json(&login("worker6", "gridpatrol"))).await, 403, "user_disabled");
+    expect!(
+        api.send(api.http.post(format!("{}/login", api.url)).json(&login("worker6", "gridpatrol"))).await,
+        403,
+        "user_disabled"
+    );
 
     // The server still serves everyone else.
     let leader = TestDevice::login(&server, "leader1").await;

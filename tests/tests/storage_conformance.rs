@@ -20,7 +20,10 @@ async fn open(backend: &str) -> (Arc<dyn Storage>, Option<tempfile::TempDir>) {
 }
 
 /// A document with `n` changes, and those changes as (hash, bytes).
-fn doc_with_changes(n: usize) -> (AutoCommit, Vec<([u8; 32], Vec<u8>)>) {
+/// Changes as the storage takes them: (hash, raw bytes).
+type Changes = Vec<([u8; 32], Vec<u8>)>;
+
+fn doc_with_changes(n: usize) -> (AutoCommit, Changes) {
     let mut doc = AutoCommit::new();
     for i in 0..n {
         doc.put(ROOT, format!("k{i}"), i as i64).unwrap();
@@ -30,7 +33,7 @@ fn doc_with_changes(n: usize) -> (AutoCommit, Vec<([u8; 32], Vec<u8>)>) {
     (doc, changes)
 }
 
-fn write(id: &str, grid: &str, expected: Option<u64>, changes: Vec<([u8; 32], Vec<u8>)>) -> DocWrite {
+fn write(id: &str, grid: &str, expected: Option<u64>, changes: Changes) -> DocWrite {
     DocWrite {
         id: id.into(),
         kind: DocKind::Case,
@@ -92,7 +95,10 @@ async fn conformance(backend: &str) {
     assert_eq!(s.commit_doc(&write("a", "G1", None, changes[..2].to_vec())).await.unwrap(), CommitOutcome::Conflict);
     assert_eq!(s.commit_doc(&write("a", "G1", Some(7), changes.clone())).await.unwrap(), CommitOutcome::Conflict);
     // Re-sending changes already stored does not duplicate them.
-    assert_eq!(s.commit_doc(&write("a", "G2", Some(1), changes.clone())).await.unwrap(), CommitOutcome::Committed { seq: 2 });
+    assert_eq!(
+        s.commit_doc(&write("a", "G2", Some(1), changes.clone())).await.unwrap(),
+        CommitOutcome::Committed { seq: 2 }
+    );
     let pulled = s.changes_since(&["a".into()], 0).await.unwrap();
     assert_eq!(pulled.len(), 3);
     let stored = s.load_doc("a").await.unwrap().unwrap();

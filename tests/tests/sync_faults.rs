@@ -22,7 +22,7 @@ async fn pushes_per_doc(server: &TestServer) -> std::collections::HashMap<String
     out
 }
 
-/// 4a. The connection drops mid-request and mid-response of a batch.
+/// Scenario 4a: The connection drops mid-request and mid-response of a batch.
 async fn batch_survives_cut_connections(backend: Backend) {
     let server = TestServer::start(backend).await;
     let proxy = FaultProxy::start(&server.url).await;
@@ -49,7 +49,7 @@ async fn batch_survives_cut_connections(backend: Backend) {
     }
 }
 
-/// 4b. The connection drops in the middle of a photo upload; the next sync
+/// Scenario 4b: The connection drops in the middle of a photo upload; the next sync
 /// resumes from where the server stopped, not from the start.
 async fn photo_upload_resumes_after_a_cut(backend: Backend) {
     let server = TestServer::start(backend).await;
@@ -75,7 +75,7 @@ async fn photo_upload_resumes_after_a_cut(backend: Backend) {
     println!("[{backend:?}] photo of {size} bytes uploaded with {sent} bytes across a cut");
 }
 
-/// 5. The server restarts between requests, and between the two halves of
+/// Scenario 5: The server restarts between requests, and between the two halves of
 /// a photo upload.
 async fn server_restarts(backend: Backend) {
     let mut server = TestServer::start(backend).await;
@@ -105,7 +105,12 @@ async fn server_restarts(backend: Backend) {
     let report = worker.try_sync().await.expect("continues after the restart");
     assert!(report.failures.is_empty(), "{:?}", report.failures);
     let (after, _) = proxy.bytes();
-    assert!(after - before < photo.bytes, "only the second half was sent again ({} of {})", after - before, photo.bytes);
+    assert!(
+        after - before < photo.bytes,
+        "only the second half was sent again ({} of {})",
+        after - before,
+        photo.bytes
+    );
     leader.sync_full().await;
     assert_eq!(leader.store().list_cases(&all(), 0).unwrap().total, 16);
     assert_eq!(leader.store().blob(&photo.hash).unwrap(), worker.store().blob(&photo.hash).unwrap());

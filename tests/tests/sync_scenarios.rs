@@ -14,7 +14,7 @@ fn all() -> CaseFilter {
     CaseFilter { limit: Some(500), ..Default::default() }
 }
 
-/// 1. A morning patrol: offline patrol + 40 cases with real photos, sync;
+/// Scenario 1: A morning patrol: offline patrol + 40 cases with real photos, sync;
 /// the leader's device then has all of them, photos byte-identical.
 async fn morning_patrol(backend: Backend) {
     let server = TestServer::start(backend).await;
@@ -72,7 +72,7 @@ async fn morning_patrol(backend: Backend) {
     assert_eq!(l.list_patrols(10).unwrap().len(), 1);
 }
 
-/// 2. Two devices change the same case offline: both actions are kept and
+/// Scenario 2: Two devices change the same case offline: both actions are kept and
 /// every device derives the same status.
 async fn concurrent_offline_edits(backend: Backend) {
     let server = TestServer::start(backend).await;
@@ -91,9 +91,14 @@ async fn concurrent_offline_edits(backend: Backend) {
         let actor = worker2.actor();
         let mut s = worker2.store();
         let photo = s.stage_photo(&fixtures::photo("gps_DSCN0021.jpg")).unwrap();
-        s.attach_photos(&actor, &id, &[PhotoPick { hash: photo.hash, role: gridpatrol_core::model::PhotoRole::Evidence }])
+        s.attach_photos(
+            &actor,
+            &id,
+            &[PhotoPick { hash: photo.hash, role: gridpatrol_core::model::PhotoRole::Evidence }],
+        )
+        .unwrap();
+        s.append_event(&actor, &id, NewEvent { note: "堆物已清理一半".into(), ..step(EventKind::HandledOnSpot) })
             .unwrap();
-        s.append_event(&actor, &id, NewEvent { note: "堆物已清理一半".into(), ..step(EventKind::HandledOnSpot) }).unwrap();
     }
     worker.sync().await;
     worker2.sync().await;
@@ -113,7 +118,7 @@ async fn concurrent_offline_edits(backend: Backend) {
     assert!(matches!(a.derived.status, CaseStatus::Escalated | CaseStatus::Handled));
 }
 
-/// 3. Scope: a worker never receives another grid's cases and cannot write
+/// Scenario 3: Scope: a worker never receives another grid's cases and cannot write
 /// them; a department sees only what was dispatched to it.
 async fn scope_is_enforced(backend: Backend) {
     let server = TestServer::start(backend).await;
@@ -192,7 +197,7 @@ async fn scope_is_enforced(backend: Backend) {
     assert_eq!(w3.store().get_case(&dispatched, None, 0).unwrap().derived.status, CaseStatus::Handled);
 }
 
-/// 6. Reconnect with 10,000 documents in scope and nothing changed: one
+/// Scenario 6: Reconnect with 10,000 documents in scope and nothing changed: one
 /// round trip, a few hundred bytes, no document loaded by the server.
 async fn reconnect_nothing_changed(backend: Backend) {
     let server = TestServer::start(backend).await;

@@ -80,7 +80,7 @@ impl DeviceStore {
             link_to_patrol(&tx, &self.actor, &reference, patrol_id, &case.id, at)?;
         }
         tx.commit()?;
-        Ok(self.detail(case, derived, Some(actor), now_ms())?)
+        self.detail(case, derived, Some(actor), now_ms())
     }
 
     /// Appends a workflow step to a case, if the actor's role allows it in

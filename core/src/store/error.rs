@@ -10,7 +10,7 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error(transparent)]
-    Document(#[from] DocumentError),
+    Document(Box<DocumentError>),
     #[error(transparent)]
     Workflow(#[from] WorkflowError),
     #[error(transparent)]
@@ -31,6 +31,12 @@ pub enum StoreError {
     NoReference,
     #[error("the database was written by a newer app (schema {found}, this app knows {supported})")]
     NewerDatabase { found: u32, supported: u32 },
+}
+
+impl From<DocumentError> for StoreError {
+    fn from(e: DocumentError) -> Self {
+        StoreError::Document(Box::new(e))
+    }
 }
 
 impl StoreError {

@@ -31,7 +31,11 @@ pub async fn case_append_event(state: State<'_, AppState>, id: String, event: Ne
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn case_attach_photos(state: State<'_, AppState>, id: String, photos: Vec<PhotoPick>) -> AppResult<CaseDetail> {
+pub async fn case_attach_photos(
+    state: State<'_, AppState>,
+    id: String,
+    photos: Vec<PhotoPick>,
+) -> AppResult<CaseDetail> {
     let actor = state.actor()?;
     Ok(state.store().attach_photos(&actor, &id, &photos)?)
 }

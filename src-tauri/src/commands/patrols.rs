@@ -9,7 +9,12 @@ use crate::error::AppResult;
 use crate::state::AppState;
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn patrol_start(state: State<'_, AppState>, kind: PatrolKind, grid: String, team: Vec<String>) -> AppResult<PatrolDetail> {
+pub async fn patrol_start(
+    state: State<'_, AppState>,
+    kind: PatrolKind,
+    grid: String,
+    team: Vec<String>,
+) -> AppResult<PatrolDetail> {
     let actor = state.actor()?;
     Ok(state.store().start_patrol(&actor, kind, &grid, team)?)
 }
@@ -30,7 +35,12 @@ pub async fn patrol_get(state: State<'_, AppState>, id: String) -> AppResult<Pat
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn patrol_check_street(state: State<'_, AppState>, id: String, street: String, note: String) -> AppResult<PatrolDetail> {
+pub async fn patrol_check_street(
+    state: State<'_, AppState>,
+    id: String,
+    street: String,
+    note: String,
+) -> AppResult<PatrolDetail> {
     let actor = state.actor()?;
     Ok(state.store().check_street(&actor, &id, &street, &note)?)
 }

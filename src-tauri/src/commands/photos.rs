@@ -2,8 +2,8 @@
 
 use gridpatrol_core::store::StagedPhoto;
 use gridpatrol_core::sync::client::SyncClient;
-use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
+use tauri::ipc::{InvokeBody, Request};
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;

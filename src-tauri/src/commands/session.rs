@@ -16,7 +16,12 @@ pub async fn session_get(state: State<'_, AppState>) -> AppResult<Option<Session
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn login(state: State<'_, AppState>, server: String, username: String, password: String) -> AppResult<SessionInfo> {
+pub async fn login(
+    state: State<'_, AppState>,
+    server: String,
+    username: String,
+    password: String,
+) -> AppResult<SessionInfo> {
     let s = SyncClient::new(&server)?.login(&state.store, &username, &password, &device_name()).await?;
     Ok(s.info(state.store().device_id()))
 }
