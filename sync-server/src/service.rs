@@ -264,13 +264,22 @@ impl SyncService {
             }
         }
         let upto = self.storage.max_seq().await?;
-        let metas = self.storage.changed_since(req.cursor, upto, &who.scope, self.limits.pull_page_docs).await?;
-        resp.more = metas.len() as u32 >= self.limits.pull_page_docs;
-        resp.cursor = if resp.more { metas.last().map_or(upto, |m| m.seq) } else { upto.max(req.cursor) };
+        let mut cursor = req.cursor;
+        if cursor > upto {
+            // A cursor from the future: this server was restored from a
+            // backup. The device sends everything again; nothing is lost.
+            tracing::warn!(user = %who.user.username, cursor, upto, "device is ahead of the server; asking for a resync");
+            resp.resync = true;
+            cursor = 0;
+        }
+        let metas = self.storage.changed_since(cursor, upto, &who.scope, self.limits.pull_page_docs).await?;
+        resp.more = resp.resync || metas.len() as u32 >= self.limits.pull_page_docs;
+        resp.cursor =
+            if metas.len() as u32 >= self.limits.pull_page_docs { metas.last().map_or(upto, |m| m.seq) } else { upto };
         if !metas.is_empty() {
             let ids: Vec<String> = metas.iter().map(|m| m.id.clone()).collect();
             let mut by_doc: HashMap<String, Vec<ByteBuf>> = HashMap::new();
-            for (doc, hash, bytes) in self.storage.changes_since(&ids, req.cursor).await? {
+            for (doc, hash, bytes) in self.storage.changes_since(&ids, cursor).await? {
                 if pushed.get(&doc).is_some_and(|h| h.contains(&hash)) {
                     continue;
                 }
@@ -278,7 +287,7 @@ impl SyncService {
             }
             for m in metas {
                 if let Some(changes) = by_doc.remove(&m.id) {
-                    resp.pull.push(DocPull { id: m.id, kind: m.kind, complete: m.created_seq > req.cursor, changes });
+                    resp.pull.push(DocPull { id: m.id, kind: m.kind, complete: m.created_seq > cursor, changes });
                 }
             }
         }

@@ -20,7 +20,7 @@ pub enum Backend {
 pub struct TestServer {
     pub url: String,
     pub settings: Settings,
-    pub service: Arc<SyncService>,
+    service: Option<Arc<SyncService>>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
     _dir: Arc<tempfile::TempDir>,
@@ -74,7 +74,8 @@ impl TestServer {
             .import(&gridpatrol_core::demo::reference(), gridpatrol_core::demo::DEMO_PASSWORD)
             .await
             .expect("demo imports");
-        let mut s = TestServer { url: String::new(), settings, service, shutdown: None, task: None, _dir: dir };
+        let mut s =
+            TestServer { url: String::new(), settings, service: Some(service), shutdown: None, task: None, _dir: dir };
         s.listen(None).await;
         s
     }
@@ -85,7 +86,7 @@ impl TestServer {
         self.url = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel();
         let settings = self.settings.clone();
-        let service = self.service.clone();
+        let service = self.service().clone();
         self.task = Some(tokio::spawn(async move {
             gridpatrol_server::serve_service(service, &settings, listener, async {
                 let _ = rx.await;
@@ -108,15 +109,29 @@ impl TestServer {
     /// Stops and starts a new server process-equivalent on the same port
     /// and storage: a new service, nothing kept in memory.
     pub async fn restart(&mut self) {
+        self.restart_after(|| {}).await;
+    }
+
+    /// Stops, releases the storage (every connection closed), runs
+    /// `offline` (e.g. restore a backup), then starts again on the same port.
+    pub async fn restart_after(&mut self, offline: impl FnOnce()) {
         let port: u16 = self.url.rsplit(':').next().and_then(|p| p.parse().ok()).expect("port");
         self.stop().await;
-        self.service = gridpatrol_server::build(&self.settings).await.expect("server rebuilds");
+        let service = self.service.take().expect("running");
+        drop(service); // the serve task has ended, so this was the last handle
+        offline();
+        self.service = Some(gridpatrol_server::build(&self.settings).await.expect("server rebuilds"));
         self.listen(Some(port)).await;
+    }
+
+    /// The running service.
+    pub fn service(&self) -> &Arc<SyncService> {
+        self.service.as_ref().expect("the server is running")
     }
 
     /// The service's counters.
     pub fn stats(&self) -> StatsSnapshot {
-        self.service.stats()
+        self.service().stats()
     }
 }
 

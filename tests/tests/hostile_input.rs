@@ -97,8 +97,8 @@ fn case_for(id: &str, grid: &str, reporter: &str, role: Role) -> Case {
 /// The server's visible state: the sequence number and the audit length
 /// of pushes (refusals are audited on purpose and not counted).
 async fn state(server: &TestServer) -> (u64, usize) {
-    let seq = server.service.storage().max_seq().await.unwrap();
-    let pushes = server.service.storage().audit(100_000).await.unwrap().iter().filter(|a| a.action == "push").count();
+    let seq = server.service().storage().max_seq().await.unwrap();
+    let pushes = server.service().storage().audit(100_000).await.unwrap().iter().filter(|a| a.action == "push").count();
     (seq, pushes)
 }
 
@@ -377,12 +377,12 @@ async fn hostile_input_gets_clear_errors_and_changes_nothing() {
     // ---- revoked devices and disabled users ----
     let victim = TestDevice::login(&server, "worker5").await;
     let victim_id = victim.store().device_id().to_owned();
-    server.service.storage().revoke_device(&victim_id).await.unwrap();
+    server.service().storage().revoke_device(&victim_id).await.unwrap();
     expect!(api.post_cbor("/sync", Some(&victim.session.token), empty.clone()).await, 401, "device_revoked");
     let other_dev = TestDevice::login(&server, "worker6").await;
-    let mut cred = server.service.storage().credentials("worker6").await.unwrap().unwrap();
+    let mut cred = server.service().storage().credentials("worker6").await.unwrap().unwrap();
     cred.disabled = true;
-    server.service.storage().put_credentials(&cred).await.unwrap();
+    server.service().storage().put_credentials(&cred).await.unwrap();
     expect!(api.post_cbor("/sync", Some(&other_dev.session.token), empty.clone()).await, 403, "user_disabled");
     expect!(
         api.send(api.http.post(format!("{}/login", api.url)).json(&login("worker6", "gridpatrol"))).await,

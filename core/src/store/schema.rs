@@ -115,6 +115,10 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX doc_blobs_hash ON doc_blobs(hash);
     "#,
+    // 2: the overdue filter (SLA yellow or red) reads an index.
+    r#"
+    CREATE INDEX cases_warn ON cases(sla_warn_at) WHERE sla_warn_at IS NOT NULL;
+    "#,
 ];
 
 /// The schema version this build writes.

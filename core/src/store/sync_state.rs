@@ -76,6 +76,14 @@ impl SyncBookkeeping for DeviceStore {
 }
 
 impl DeviceStore {
+    /// Forgets every acknowledgement: all documents become dirty and are
+    /// sent whole on the next sync, all photos are offered again. Used when
+    /// the server was restored from a backup; the server keeps what it has.
+    pub fn forget_acks(&self) -> Result<(), StoreError> {
+        self.conn.execute_batch("UPDATE docs SET dirty = 1, acked_heads = NULL; UPDATE blobs SET uploaded = 0;")?;
+        Ok(())
+    }
+
     /// What the device holds that the server has not confirmed, for the
     /// sync screen and the today screen.
     pub fn unsynced(&self) -> Result<UnsyncedSummary, StoreError> {

@@ -88,11 +88,15 @@ pub fn prepare(store: &DeviceStore) -> Result<Outgoing, StoreError> {
 /// new reference data and the new cursor.
 pub fn apply(store: &mut DeviceStore, out: &Outgoing, resp: SyncResponse) -> Result<Applied, StoreError> {
     let mut applied = Applied { more: resp.more || out.more_to_push, ..Default::default() };
+    if resp.resync {
+        // The server lost what it had acknowledged: offer everything again.
+        store.forget_acks()?;
+    }
     if let Some(reference) = resp.reference {
         store.set_reference(*reference)?;
         store.set_meta(REFERENCE_VERSION_KEY, &resp.reference_version.to_be_bytes())?;
     }
-    for ack in &resp.acks {
+    for ack in resp.acks.iter().filter(|_| !resp.resync) {
         store.mark_acked(&ack.id, &from_wire(&ack.heads))?;
         applied.acked += 1;
     }

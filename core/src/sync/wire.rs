@@ -87,6 +87,10 @@ pub struct SyncResponse {
     /// Newer reference data, when the device's version is behind.
     pub reference: Option<Box<Reference>>,
     pub reference_version: u64,
+    /// The device's cursor is ahead of the server (restored from a backup):
+    /// the device must send everything again; the server keeps what it has.
+    #[serde(default)]
+    pub resync: bool,
 }
 
 /// The server holds `heads` of document `id`.
