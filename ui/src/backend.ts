@@ -91,13 +91,36 @@ export const backend = {
   patrolEnd: (id: string, note: string) => call<PatrolDetail>('patrol_end', { id, note }),
   patrolsList: () => call<PatrolListItem[]>('patrols_list'),
 
-  locationCurrent: () => call<LocationFix | null>('location_current'),
+  /** The pluggable source in Rust first (GPX replay or a pinned position on
+   *  desktop); otherwise the platform's own geolocation (phones). */
+  locationCurrent: async (): Promise<LocationFix | null> =>
+    (await call<LocationFix | null>('location_current')) ?? platformLocation(),
 
   syncNow: () => call<SyncReport>('sync_now'),
   syncUnsynced: () => call<UnsyncedSummary>('sync_unsynced'),
 }
 
 export type Backend = typeof backend
+
+/** A fix from the web view's geolocation, or null when there is none in time. */
+export function platformLocation(timeoutMs = 8000): Promise<LocationFix | null> {
+  const geo = typeof navigator !== 'undefined' ? navigator.geolocation : undefined
+  if (!geo) return Promise.resolve(null)
+  return new Promise((resolve) => {
+    geo.getCurrentPosition(
+      (p) =>
+        resolve({
+          lat: p.coords.latitude,
+          lon: p.coords.longitude,
+          accuracy_m: Number.isFinite(p.coords.accuracy) ? p.coords.accuracy : null,
+          source: 'gps',
+          at: p.timestamp,
+        }),
+      () => resolve(null),
+      { enableHighAccuracy: true, timeout: timeoutMs, maximumAge: 30_000 },
+    )
+  })
+}
 
 /** URL of a stored photo or thumbnail, served by Rust's `photo` protocol. */
 export function photoUrl(hash: string, attempt = 0): string {

@@ -102,3 +102,22 @@ describe('photo URLs', () => {
     expect(photoUrl('abc', 1)).toBe('photo://localhost/abc?try=1')
   })
 })
+
+describe('location', () => {
+  it('prefers the Rust source and falls back to the platform geolocation', async () => {
+    const fix = { lat: 30.27, lon: 120.16, accuracy_m: 5, source: 'track' as const, at: 1 }
+    invoke.mockResolvedValueOnce(fix)
+    expect(await backend.locationCurrent()).toEqual(fix)
+
+    const getCurrentPosition = (ok: (p: unknown) => void) =>
+      ok({ coords: { latitude: 31.2, longitude: 121.4, accuracy: 12 }, timestamp: 42 })
+    Object.defineProperty(globalThis.navigator, 'geolocation', { value: { getCurrentPosition }, configurable: true })
+    invoke.mockResolvedValueOnce(null)
+    expect(await backend.locationCurrent()).toEqual({ lat: 31.2, lon: 121.4, accuracy_m: 12, source: 'gps', at: 42 })
+
+    const denied = (_ok: unknown, fail: () => void) => fail()
+    Object.defineProperty(globalThis.navigator, 'geolocation', { value: { getCurrentPosition: denied }, configurable: true })
+    invoke.mockResolvedValueOnce(null)
+    expect(await backend.locationCurrent()).toBeNull()
+  })
+})
