@@ -53,9 +53,10 @@ def photos_dir():
 
 @pytest.fixture(scope="session")
 def binaries():
-    subprocess.run(
-        ["cargo", "build", "-p", "gridpatrol-server", "-p", "gridpatrol-app"], cwd=ROOT, check=True
-    )
+    # The same build as `cargo test --workspace` (which builds both binaries
+    # for their integration tests): a no-op after the Rust tests ran, and no
+    # second build with other features.
+    subprocess.run(["cargo", "test", "--workspace", "--no-run", "--quiet"], cwd=ROOT, check=True)
     target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug"
     return {"server": target / "gridpatrol-server", "app": target / "gridpatrol-app"}
 

@@ -2,6 +2,7 @@
 //! 127.0.0.1:0 (SQLite or PostgreSQL), real device stores in temporary
 //! folders, real photos.
 
+pub mod bench;
 pub mod device;
 pub mod fixtures;
 pub mod proxy;

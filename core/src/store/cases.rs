@@ -7,7 +7,7 @@ use super::index::{self, CaseRow};
 use super::views::{Actor, CaseDetail, CaseFilter, CasePage, GridStats, NewCase, NewEvent, PhotoPick};
 use super::{DeviceStore, StoreError, docs};
 use crate::ids::new_id;
-use crate::model::{CASE_SCHEMA, Case, CaseEvent, DocKind, EventKind, Links, Patrol, PhotoRole, Reference};
+use crate::model::{CASE_SCHEMA, Case, CaseEvent, DocKind, EventKind, Links, Patrol, PhotoRef, PhotoRole, Reference};
 use crate::time::{DAY, Millis, now_ms};
 use crate::workflow::{self, Derived, Sla, WorkflowError, check_append, derive, sla_for};
 
@@ -132,6 +132,24 @@ impl DeviceStore {
         case_id: &str,
         picks: &[PhotoPick],
     ) -> Result<CaseDetail, StoreError> {
+        let at = now_ms();
+        let refs = picks.iter().map(|p| self.photo_ref(p, &actor.user_id, at)).collect::<Result<Vec<_>, _>>()?;
+        self.add_photo_refs(actor, case_id, refs)
+    }
+
+    /// Links photos whose bytes are elsewhere (already on the server, e.g.
+    /// the same evidence for a duplicate case) by their references.
+    pub fn link_photos(&mut self, actor: &Actor, case_id: &str, refs: Vec<PhotoRef>) -> Result<CaseDetail, StoreError> {
+        for r in &refs {
+            let hex = |h: &str| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+            if !hex(&r.hash) || !hex(&r.thumb) || r.added_by != actor.user_id {
+                return Err(StoreError::Invalid(format!("photo reference {} is malformed or not yours", r.hash)));
+            }
+        }
+        self.add_photo_refs(actor, case_id, refs)
+    }
+
+    fn add_photo_refs(&mut self, actor: &Actor, case_id: &str, refs: Vec<PhotoRef>) -> Result<CaseDetail, StoreError> {
         let reference = self.reference()?.clone();
         let mut doc = self.load_doc(case_id, "case")?;
         let before = doc.get_heads();
@@ -139,16 +157,16 @@ impl DeviceStore {
         if !reference.scope_of(&actor.user_id).writes(&case.grid, &case.departments()) {
             return Err(StoreError::OutOfScope(case.grid.clone()));
         }
-        let at = now_ms();
-        for pick in picks {
-            Case::add_photo(&mut doc, &self.photo_ref(pick, &actor.user_id, at)?)?;
+        for r in &refs {
+            Case::add_photo(&mut doc, r)?;
         }
         let case = Case::from_doc(&doc)?;
+        let now = now_ms();
         let tx = self.conn.transaction()?;
-        docs::append(&tx, case_id, &mut doc, &before, true, at)?;
+        docs::append(&tx, case_id, &mut doc, &before, true, now)?;
         let derived = reindex_case(&tx, &reference, &case)?;
         tx.commit()?;
-        self.detail(case, derived, Some(actor), at)
+        self.detail(case, derived, Some(actor), now)
     }
 
     /// A case with its derived status, timeline, SLA and the actions

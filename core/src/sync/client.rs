@@ -93,15 +93,21 @@ fn net(e: reqwest::Error) -> ClientError {
     ClientError::Network(e.to_string())
 }
 
+fn http_client(keep_alive: bool) -> Result<reqwest::Client, ClientError> {
+    let mut b = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(120))
+        .user_agent(concat!("gridpatrol/", env!("CARGO_PKG_VERSION")));
+    if !keep_alive {
+        b = b.pool_max_idle_per_host(0);
+    }
+    b.build().map_err(net)
+}
+
 impl SyncClient {
     /// A client for the server at `base` (e.g. `http://127.0.0.1:8787`).
     pub fn new(base: &str) -> Result<Self, ClientError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(120))
-            .user_agent(concat!("gridpatrol/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(net)?;
+        let http = http_client(true)?;
         Ok(SyncClient {
             http,
             base: base.trim_end_matches('/').to_owned(),
@@ -126,6 +132,13 @@ impl SyncClient {
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
+    }
+
+    /// Opens a new connection for every request instead of keeping one
+    /// alive (for networks that silently kill idle connections).
+    pub fn with_fresh_connections(mut self) -> Result<Self, ClientError> {
+        self.http = http_client(false)?;
+        Ok(self)
     }
 
     /// Changes the photo upload chunk size.

@@ -1,0 +1,176 @@
+//! Scenario 1, the end-of-day return: N devices each come back with a
+//! morning's work (a patrol and 40 new cases, optionally 3 photos per case)
+//! and sync concurrently. Afterwards every document and photo is checked on
+//! the server: same heads, same hashes.
+
+use std::time::Instant;
+
+use gridpatrol_core::model::PatrolKind;
+use gridpatrol_core::store::PhotoPick;
+use serde::Serialize;
+
+use super::ms;
+use super::server_proc::ServerProc;
+use super::stats::{median, percentile};
+use crate::TestDevice;
+
+/// What one run measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct EndOfDay {
+    pub devices: usize,
+    pub cases_per_device: usize,
+    pub photos_per_case: usize,
+    pub total_ms: f64,
+    pub device_p50_ms: f64,
+    pub device_p99_ms: f64,
+    pub docs: usize,
+    pub docs_per_s: f64,
+    pub photos: usize,
+    pub wire_up_bytes: u64,
+    pub wire_down_bytes: u64,
+    pub server_peak_rss: u64,
+    pub server_disk_bytes: u64,
+    /// Documents and photos missing or different on the server (must be 0).
+    pub lost: usize,
+}
+
+/// A unique, photo-like JPEG (gradient and texture, about 1.2 MP).
+pub fn synthetic_photo(seed: u64) -> Vec<u8> {
+    let (w, h) = (1280u32, 960u32);
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        let n = (x as u64).wrapping_mul(2654435761) ^ (y as u64).wrapping_mul(40503) ^ seed.wrapping_mul(0x9E37_79B9);
+        let grain = (n >> 7 & 0x1F) as u8;
+        image::Rgb([
+            (x * 255 / w) as u8 / 2 + grain,
+            (y * 255 / h) as u8 / 2 + grain,
+            ((seed % 200) as u8).wrapping_add(grain),
+        ])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&img).unwrap();
+    out
+}
+
+/// Runs one end-of-day return against a fresh server.
+pub async fn run(devices: usize, cases: usize, photos_per_case: usize) -> EndOfDay {
+    let server = ServerProc::start().await;
+    let workers: Vec<String> = (1..=13).map(|i| format!("worker{i}")).collect();
+    let mut fleet = Vec::with_capacity(devices);
+    for d in 0..devices {
+        fleet.push(TestDevice::login_at(&server.url, &workers[d % workers.len()]).await);
+    }
+    // The morning's work, offline.
+    let mut photos = 0;
+    for (d, dev) in fleet.iter().enumerate() {
+        let grid = dev.grid();
+        let actor = dev.actor();
+        let patrol = dev.store().start_patrol(&actor, PatrolKind::Morning, &grid, vec![]).unwrap().patrol.id;
+        for c in 0..cases {
+            let mut picks = Vec::new();
+            for p in 0..photos_per_case {
+                let bytes = synthetic_photo((d * 1_000_000 + c * 10 + p) as u64);
+                picks.push(PhotoPick { hash: dev.store().stage_photo(&bytes).unwrap().hash, role: Default::default() });
+                photos += 1;
+            }
+            let mut new = crate::device::sample_case(&grid);
+            new.title = format!("设备{d}问题{c}");
+            new.patrol = Some(patrol.clone());
+            new.photos = picks;
+            dev.store().create_case(&actor, new).unwrap();
+        }
+        dev.store().end_patrol(&actor, &patrol, "").unwrap();
+    }
+    server.reset_peak();
+    let wire0 = server.wire();
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for dev in fleet {
+        tasks.push(tokio::spawn(async move {
+            let t = Instant::now();
+            let report = dev.sync().await;
+            assert!(report.failures.is_empty(), "{:?}", report.failures);
+            (dev, ms(t.elapsed()))
+        }));
+    }
+    let mut times = Vec::new();
+    let mut fleet = Vec::new();
+    for t in tasks {
+        let (dev, took) = t.await.unwrap();
+        times.push(took);
+        fleet.push(dev);
+    }
+    let total = start.elapsed();
+    let wire1 = server.wire();
+    let peak = server.peak_rss();
+    let lost = verify(&server, &fleet).await;
+    let docs = devices * (cases + 1);
+    EndOfDay {
+        devices,
+        cases_per_device: cases,
+        photos_per_case,
+        total_ms: ms(total),
+        device_p50_ms: median(&times),
+        device_p99_ms: percentile(&times, 99.0),
+        docs,
+        docs_per_s: docs as f64 / total.as_secs_f64(),
+        photos,
+        wire_up_bytes: wire1.0 - wire0.0,
+        wire_down_bytes: wire1.1 - wire0.1,
+        server_peak_rss: peak,
+        server_disk_bytes: server.disk_bytes(),
+        lost,
+    }
+}
+
+/// Counts documents and photos that are missing or differ on the server.
+async fn verify(server: &ServerProc, fleet: &[TestDevice]) -> usize {
+    let storage = gridpatrol_server::storage::open(&server.db_url).await.expect("open the server's database");
+    let blob_dir = server.dir.path().join("blobs");
+    let mut lost = 0;
+    for dev in fleet {
+        let (docs, blobs) = {
+            let s = dev.store();
+            let ids: Vec<String> = s
+                .connection()
+                .prepare("SELECT id FROM docs")
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let docs: Vec<(String, Vec<automerge::ChangeHash>)> =
+                ids.into_iter().map(|id| (id.clone(), s.stored_heads(&id).unwrap().unwrap())).collect();
+            let blobs: Vec<String> = s
+                .connection()
+                .prepare("SELECT hash FROM blobs")
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            (docs, blobs)
+        };
+        for (id, heads) in docs {
+            let ok = match storage.load_doc(&id).await.unwrap() {
+                Some(stored) => {
+                    let mut doc = automerge::AutoCommit::load(&stored.bytes).unwrap();
+                    heads.iter().all(|h| doc.get_change_by_hash(h).is_some()) && {
+                        let mut a = doc.get_heads();
+                        let mut b = heads.clone();
+                        a.sort();
+                        b.sort();
+                        a == b
+                    }
+                }
+                None => false,
+            };
+            lost += usize::from(!ok);
+        }
+        for hash in blobs {
+            let path = blob_dir.join(&hash[..2]).join(&hash);
+            let ok = std::fs::read(&path).is_ok_and(|b| gridpatrol_core::photo::sha256_hex(&b) == hash);
+            lost += usize::from(!ok);
+        }
+    }
+    lost
+}

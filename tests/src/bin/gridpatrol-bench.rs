@@ -1,0 +1,230 @@
+//! `gridpatrol-bench`: the benchmark suite. Run it through `scripts/bench`
+//! (which builds in release and prepares the peers). Prints a Markdown
+//! table and writes it with the raw figures as JSON.
+//!
+//! Options: `--devices N` (end-of-day devices, default 100), `--photo-devices
+//! N` (with 3 photos per case, default 20), `--runs R` (default 3),
+//! `--n N` / `--k K` (peer workload, default 1000 / 10), `--peer-runs R`,
+//! `--no-peers`, `--out DIR` (default target/bench), `--smoke` (tiny sizes,
+//! correctness only).
+
+use std::path::PathBuf;
+
+use gridpatrol_tests::bench::peers::{self, Peer};
+use gridpatrol_tests::bench::stats::median;
+use gridpatrol_tests::bench::{end_of_day, peer_workload, reconnect};
+use serde_json::{Value, json};
+
+struct Args {
+    devices: usize,
+    photo_devices: usize,
+    runs: usize,
+    n: usize,
+    k: usize,
+    peer_runs: usize,
+    peers: bool,
+    out: PathBuf,
+    reconnect_docs: usize,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        devices: 100,
+        photo_devices: 20,
+        runs: 3,
+        n: 1000,
+        k: 10,
+        peer_runs: 3,
+        peers: true,
+        out: PathBuf::from("target/bench"),
+        reconnect_docs: 10_000,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut num = || it.next().and_then(|v| v.parse().ok()).expect("a number");
+        match flag.as_str() {
+            "--devices" => a.devices = num(),
+            "--photo-devices" => a.photo_devices = num(),
+            "--runs" => a.runs = num(),
+            "--n" => a.n = num(),
+            "--k" => a.k = num(),
+            "--peer-runs" => a.peer_runs = num(),
+            "--reconnect-docs" => a.reconnect_docs = num(),
+            "--no-peers" => a.peers = false,
+            "--out" => a.out = PathBuf::from(it.next().expect("a folder")),
+            "--smoke" => {
+                (a.devices, a.photo_devices, a.runs, a.n, a.k, a.peers, a.reconnect_docs) = (4, 2, 1, 50, 5, false, 200)
+            }
+            other => panic!("unknown option {other}"),
+        }
+    }
+    a
+}
+
+fn mib(b: f64) -> String {
+    format!("{:.2} MiB", b / 1_048_576.0)
+}
+
+fn kib(b: f64) -> String {
+    format!("{:.1} KiB", b / 1024.0)
+}
+
+fn med(rows: &[Value], key: &str) -> f64 {
+    median(&rows.iter().filter_map(|r| r[key].as_f64()).collect::<Vec<_>>())
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let a = args();
+    std::fs::create_dir_all(&a.out)?;
+    let mut md = String::new();
+    let mut all = json!({"machine": machine()});
+
+    // 1. End-of-day return.
+    let mut sections = Vec::new();
+    for (devices, photos) in [(a.devices, 0usize), (a.photo_devices, 3)] {
+        let mut rows = Vec::new();
+        for run in 0..a.runs {
+            eprintln!("end of day: {devices} devices, {photos} photos per case, run {}…", run + 1);
+            let r = end_of_day::run(devices, 40, photos).await;
+            assert_eq!(r.lost, 0, "documents or photos lost: {r:?}");
+            rows.push(serde_json::to_value(&r)?);
+        }
+        sections.push(json!({"devices": devices, "photos_per_case": photos, "runs": rows}));
+    }
+    md.push_str("## 1. End-of-day return (each device: 1 patrol + 40 cases)\n\n");
+    md.push_str("| devices | photos/case | total | device p50 | device p99 | docs merged/s | photos | wire up | wire down | server peak RSS | lost |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for s in &sections {
+        let rows = s["runs"].as_array().unwrap();
+        md.push_str(&format!(
+            "| {} | {} | {:.2} s | {:.0} ms | {:.0} ms | {:.0} | {} | {} | {} | {} | 0 (checked) |\n",
+            s["devices"],
+            s["photos_per_case"],
+            med(rows, "total_ms") / 1000.0,
+            med(rows, "device_p50_ms"),
+            med(rows, "device_p99_ms"),
+            med(rows, "docs_per_s"),
+            rows[0]["photos"],
+            mib(med(rows, "wire_up_bytes")),
+            mib(med(rows, "wire_down_bytes")),
+            mib(med(rows, "server_peak_rss")),
+        ));
+    }
+    all["end_of_day"] = json!(sections);
+
+    // 2. Reconnects.
+    md.push_str("\n## 2. Reconnect\n\n| docs in scope | offline edits | round trips | bytes on the wire (TCP) | bodies | time | docs loaded by the server |\n|---|---|---|---|---|---|---|\n");
+    let mut rec = Vec::new();
+    for (docs, edits) in [(a.reconnect_docs, 0usize), (a.n, a.k)] {
+        let mut rows = Vec::new();
+        for _ in 0..a.runs {
+            eprintln!("reconnect: {docs} docs, {edits} edits…");
+            rows.push(serde_json::to_value(reconnect::run(docs, edits).await)?);
+        }
+        md.push_str(&format!(
+            "| {docs} | {edits} | {} | {} | {} | {:.1} ms | {} |\n",
+            med(&rows, "round_trips"),
+            kib(med(&rows, "wire_bytes")),
+            kib(med(&rows, "body_bytes")),
+            med(&rows, "ms"),
+            med(&rows, "server_docs_loaded"),
+        ));
+        rec.push(json!({"docs": docs, "edits": edits, "runs": rows}));
+    }
+    all["reconnect"] = json!(rec);
+
+    // 3. The peer workload, ours and the peers', in the same run.
+    let mut ours = Vec::new();
+    for run in 0..a.runs {
+        eprintln!("peer workload (ours), run {}…", run + 1);
+        let r = peer_workload::run(a.n, a.k).await;
+        assert_eq!(r.fetch_bad_docs, 0);
+        ours.push(serde_json::to_value(&r)?);
+    }
+    let our = |key: &str| med(&ours, key);
+    let mut peer_rows: Vec<(Peer, Value)> = Vec::new();
+    if a.peers {
+        let work = PathBuf::from("target/peers");
+        peers::prepare(&work)?;
+        for p in Peer::ALL {
+            peer_rows.push((p, peers::run(&work, p, a.n, a.k, a.peer_runs)?));
+        }
+    }
+    md.push_str(&format!(
+        "\n## 3. Peer workload (N = {}, K = {}; medians)\n\n| | upload (until durable) | upload bytes | reconnect | reconnect bytes | fetch all N | fetch bytes | server peak RSS (upload / fetch) | fsync |\n|---|---|---|---|---|---|---|---|---|\n",
+        a.n, a.k
+    ));
+    md.push_str(&format!(
+        "| **Gridpatrol** | {:.2} s | {} | {:.0} ms | {} | {:.2} s | {} | {} / {} | yes |\n",
+        our("upload_ms") / 1000.0,
+        mib(our("upload_tcp_bytes")),
+        our("reconnect_sync_ms"),
+        kib(our("reconnect_tcp_bytes")),
+        our("fetch_ms") / 1000.0,
+        mib(our("fetch_tcp_bytes")),
+        mib(our("server_peak_rss_phase1")),
+        mib(our("server_peak_rss_phase2")),
+    ));
+    let mut ratios = Vec::new();
+    for (p, v) in &peer_rows {
+        let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+        md.push_str(&format!(
+            "| {} | {:.2} s | {} | {:.0} ms | {} | {:.2} s | {} | {} / {} | {} |\n",
+            p.name(),
+            f("upload_ms") / 1000.0,
+            mib(f("upload_tcp_bytes")),
+            f("reconnect_sync_ms"),
+            kib(f("reconnect_tcp_bytes")),
+            f("fetch_ms") / 1000.0,
+            mib(f("fetch_tcp_bytes")),
+            mib(f("server_peak_rss_phase1")),
+            mib(f("server_peak_rss_phase2")),
+            if p.fsyncs() { "yes" } else { "no" },
+        ));
+        ratios.push(json!({
+            "peer": p.name(),
+            "upload_time": f("upload_ms") / our("upload_ms"),
+            "upload_bytes": f("upload_tcp_bytes") / our("upload_tcp_bytes"),
+            "reconnect_time": f("reconnect_sync_ms") / our("reconnect_sync_ms"),
+            "reconnect_bytes": f("reconnect_tcp_bytes") / our("reconnect_tcp_bytes"),
+            "fetch_time": f("fetch_ms") / our("fetch_ms"),
+            "fetch_bytes": f("fetch_tcp_bytes") / our("fetch_tcp_bytes"),
+            "server_memory": f("server_peak_rss_phase1").max(f("server_peak_rss_phase2"))
+                / our("server_peak_rss_phase1").max(our("server_peak_rss_phase2")),
+        }));
+    }
+    if !ratios.is_empty() {
+        md.push_str("\nRatios peer / Gridpatrol (higher is better for us):\n\n| peer | upload time | upload bytes | reconnect time | reconnect bytes | fetch time | fetch bytes | server memory |\n|---|---|---|---|---|---|---|---|\n");
+        for r in &ratios {
+            let x = |k: &str| format!("{:.1}×", r[k].as_f64().unwrap_or(f64::NAN));
+            md.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                r["peer"].as_str().unwrap(),
+                x("upload_time"),
+                x("upload_bytes"),
+                x("reconnect_time"),
+                x("reconnect_bytes"),
+                x("fetch_time"),
+                x("fetch_bytes"),
+                x("server_memory")
+            ));
+        }
+    }
+    all["peer_workload"] = json!({"ours": ours, "peers": peer_rows.iter().map(|(p, v)| json!({"peer": p.name(), "summary_median": v})).collect::<Vec<_>>(), "ratios": ratios});
+
+    println!("{md}");
+    std::fs::write(a.out.join("results.md"), &md)?;
+    std::fs::write(a.out.join("results.json"), serde_json::to_vec_pretty(&all)?)?;
+    eprintln!("wrote {} and results.json", a.out.join("results.md").display());
+    Ok(())
+}
+
+fn machine() -> Value {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_default();
+    json!({"cpu": cpu, "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), "os": std::env::consts::OS})
+}
