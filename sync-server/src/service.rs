@@ -95,6 +95,20 @@ const REFERENCE_TTL: Duration = Duration::from_secs(2);
 /// Commit attempts when another writer races on the same document.
 const COMMIT_ATTEMPTS: usize = 8;
 
+/// The checks every request passes first: protocol version, document count.
+fn check_request(version: u32, docs: usize, max_docs: usize) -> Result<(), ApiError> {
+    if version != PROTOCOL_VERSION {
+        return Err(ApiError::bad_request(
+            "unsupported_version",
+            format!("protocol version {version} is not supported (this server speaks {PROTOCOL_VERSION})"),
+        ));
+    }
+    if docs > max_docs {
+        return Err(ApiError::new(413, "too_many_documents", format!("at most {max_docs} documents per request")));
+    }
+    Ok(())
+}
+
 fn refusal(id: &str, r: Refused) -> Refusal {
     Refusal { id: id.to_owned(), code: r.code.to_owned(), message: r.message }
 }
@@ -220,19 +234,7 @@ impl SyncService {
     /// The batched exchange: apply pushes, answer with what the device lacks.
     pub async fn sync(&self, who: &AuthUser, req: SyncRequest) -> Result<SyncResponse, ApiError> {
         self.stats.sync_requests.fetch_add(1, Ordering::Relaxed);
-        if req.version != PROTOCOL_VERSION {
-            return Err(ApiError::bad_request(
-                "unsupported_version",
-                format!("protocol version {} is not supported (this server speaks {PROTOCOL_VERSION})", req.version),
-            ));
-        }
-        if req.push.len() > self.limits.max_push_docs {
-            return Err(ApiError::new(
-                413,
-                "too_many_documents",
-                format!("at most {} documents per request", self.limits.max_push_docs),
-            ));
-        }
+        check_request(req.version, req.push.len(), self.limits.max_push_docs)?;
         let mut resp = SyncResponse { version: PROTOCOL_VERSION, ..Default::default() };
         let mut pushed: HashMap<String, HashSet<Vec<u8>>> = HashMap::new();
         let mut seen_ids = HashSet::new();
@@ -358,34 +360,52 @@ impl SyncService {
             if !doc.get_missing_deps(&[]).is_empty() {
                 return refuse("missing_deps", "the server lacks earlier changes of this document".into());
             }
-            let accepted = match validate::check(push.kind, &push.id, before.as_ref(), &doc, who) {
-                Ok(a) => a,
-                Err(r) => return Ok(Err(refusal(&push.id, r))),
-            };
-            let write = DocWrite {
-                id: push.id.clone(),
-                kind: push.kind,
-                grid: accepted.grid,
-                departments: accepted.departments,
-                status: accepted.status,
-                expected_seq: expected,
-                changes: new.iter().map(|c| (c.hash().0, c.raw_bytes().to_vec())).collect(),
-                blobs: accepted.blobs,
-                user_id: who.user.id.clone(),
-                device_id: who.device_id.clone(),
-            };
-            match self.storage.commit_doc(&write).await? {
-                CommitOutcome::Committed { .. } => {
-                    self.stats.docs_committed.fetch_add(1, Ordering::Relaxed);
-                    return Ok(self.ack(&push.id, &mut doc, &heads));
-                }
-                CommitOutcome::Conflict => {
-                    self.stats.commit_conflicts.fetch_add(1, Ordering::Relaxed);
-                    continue;
-                }
+            match self.check_and_commit(who, push.kind, &push.id, before.as_ref(), &doc, expected, &new).await? {
+                Err(r) => return Ok(Err(r)),
+                Ok(CommitOutcome::Committed { .. }) => return Ok(self.ack(&push.id, &mut doc, &heads)),
+                Ok(CommitOutcome::Conflict) => continue,
             }
         }
         Err(ApiError::new(503, "busy", format!("document {} is being changed by many devices; retry", push.id)))
+    }
+
+    /// Checks what `who` may write (the server's copy `before`, with `new`
+    /// applied, is `after`) and commits the new changes; `Ok(Err(..))` is a
+    /// refusal, `Conflict` means another writer got there first: retry.
+    #[allow(clippy::too_many_arguments)]
+    async fn check_and_commit(
+        &self,
+        who: &AuthUser,
+        kind: gridpatrol_core::model::DocKind,
+        id: &str,
+        before: Option<&AutoCommit>,
+        after: &AutoCommit,
+        expected_seq: Option<u64>,
+        new: &[Change],
+    ) -> Result<Result<CommitOutcome, Refusal>, ApiError> {
+        let accepted = match validate::check(kind, id, before, after, who) {
+            Ok(a) => a,
+            Err(r) => return Ok(Err(refusal(id, r))),
+        };
+        let write = DocWrite {
+            id: id.to_owned(),
+            kind,
+            grid: accepted.grid,
+            departments: accepted.departments,
+            status: accepted.status,
+            expected_seq,
+            changes: new.iter().map(|c| (c.hash().0, c.raw_bytes().to_vec())).collect(),
+            blobs: accepted.blobs,
+            user_id: who.user.id.clone(),
+            device_id: who.device_id.clone(),
+        };
+        let outcome = self.storage.commit_doc(&write).await?;
+        let counter = match outcome {
+            CommitOutcome::Committed { .. } => &self.stats.docs_committed,
+            CommitOutcome::Conflict => &self.stats.commit_conflicts,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        Ok(Ok(outcome))
     }
 
     /// Acknowledges the heads the device claimed, if the server holds them.
@@ -405,19 +425,7 @@ impl SyncService {
     /// server's sync state is fresh every round, so any instance can answer.
     pub async fn doc_sync(&self, who: &AuthUser, req: DocSyncRequest) -> Result<DocSyncResponse, ApiError> {
         self.stats.doc_sync_requests.fetch_add(1, Ordering::Relaxed);
-        if req.version != PROTOCOL_VERSION {
-            return Err(ApiError::bad_request(
-                "unsupported_version",
-                format!("protocol version {} is not supported", req.version),
-            ));
-        }
-        if req.docs.len() > self.limits.max_doc_sync_docs {
-            return Err(ApiError::new(
-                413,
-                "too_many_documents",
-                format!("at most {} documents per request", self.limits.max_doc_sync_docs),
-            ));
-        }
+        check_request(req.version, req.docs.len(), self.limits.max_doc_sync_docs)?;
         let mut resp = DocSyncResponse { version: PROTOCOL_VERSION, ..Default::default() };
         for m in req.docs {
             match self.doc_sync_one(who, &m).await? {
@@ -463,27 +471,11 @@ impl SyncService {
             // Automerge and are not part of `new`; they are simply dropped.
             let new: Vec<Change> = doc.get_changes(&before_heads);
             if !new.is_empty() {
-                let accepted = match validate::check(m.kind, &m.id, before.as_ref(), &doc, who) {
-                    Ok(a) => a,
-                    Err(r) => return Ok(Err(refusal(&m.id, r))),
-                };
-                let write = DocWrite {
-                    id: m.id.clone(),
-                    kind: m.kind,
-                    grid: accepted.grid,
-                    departments: accepted.departments,
-                    status: accepted.status,
-                    expected_seq: expected,
-                    changes: new.iter().map(|c| (c.hash().0, c.raw_bytes().to_vec())).collect(),
-                    blobs: accepted.blobs,
-                    user_id: who.user.id.clone(),
-                    device_id: who.device_id.clone(),
-                };
-                if self.storage.commit_doc(&write).await? == CommitOutcome::Conflict {
-                    self.stats.commit_conflicts.fetch_add(1, Ordering::Relaxed);
-                    continue;
+                match self.check_and_commit(who, m.kind, &m.id, before.as_ref(), &doc, expected, &new).await? {
+                    Err(r) => return Ok(Err(r)),
+                    Ok(CommitOutcome::Conflict) => continue,
+                    Ok(CommitOutcome::Committed { .. }) => {}
                 }
-                self.stats.docs_committed.fetch_add(1, Ordering::Relaxed);
             }
             let reply = doc.sync().generate_sync_message(&mut state).map(Message::encode).unwrap_or_default();
             return Ok(Ok(reply));

@@ -45,8 +45,9 @@ fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Copies the peers to `work`, installs their npm packages and builds the
-/// samod server (once; later runs reuse them).
+/// Copies the peers to `work` (outside this workspace, so that cargo does
+/// not take samod for one of our packages), installs their npm packages and
+/// builds the samod server (once; later runs reuse them).
 pub fn prepare(work: &Path) -> anyhow::Result<()> {
     let shared = shared_peers();
     for sub in ["automerge", "pouchdb", "samod"] {

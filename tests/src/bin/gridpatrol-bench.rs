@@ -79,6 +79,16 @@ async fn main() -> anyhow::Result<()> {
     std::fs::create_dir_all(&a.out)?;
     let mut md = String::new();
     let mut all = json!({"machine": machine()});
+    // Prepare the peers first, so that a missing tool fails early.
+    let work = std::env::temp_dir().join("gridpatrol-peers");
+    if a.peers {
+        peers::prepare(&work)?;
+    }
+    let save = |md: &str, all: &Value| -> anyhow::Result<()> {
+        std::fs::write(a.out.join("results.md"), md)?;
+        std::fs::write(a.out.join("results.json"), serde_json::to_vec_pretty(all)?)?;
+        Ok(())
+    };
 
     // 1. End-of-day return.
     let mut sections = Vec::new();
@@ -111,6 +121,7 @@ async fn main() -> anyhow::Result<()> {
         ));
     }
     all["end_of_day"] = json!(sections);
+    save(&md, &all)?;
 
     // 2. Reconnects.
     md.push_str("\n## 2. Reconnect\n\n| docs in scope | offline edits | round trips | bytes on the wire (TCP) | bodies | time | docs loaded by the server |\n|---|---|---|---|---|---|---|\n");
@@ -132,6 +143,7 @@ async fn main() -> anyhow::Result<()> {
         rec.push(json!({"docs": docs, "edits": edits, "runs": rows}));
     }
     all["reconnect"] = json!(rec);
+    save(&md, &all)?;
 
     // 3. The peer workload, ours and the peers', in the same run.
     let mut ours = Vec::new();
@@ -144,8 +156,6 @@ async fn main() -> anyhow::Result<()> {
     let our = |key: &str| med(&ours, key);
     let mut peer_rows: Vec<(Peer, Value)> = Vec::new();
     if a.peers {
-        let work = PathBuf::from("target/peers");
-        peers::prepare(&work)?;
         for p in Peer::ALL {
             peer_rows.push((p, peers::run(&work, p, a.n, a.k, a.peer_runs)?));
         }
@@ -213,8 +223,7 @@ async fn main() -> anyhow::Result<()> {
     all["peer_workload"] = json!({"ours": ours, "peers": peer_rows.iter().map(|(p, v)| json!({"peer": p.name(), "summary_median": v})).collect::<Vec<_>>(), "ratios": ratios});
 
     println!("{md}");
-    std::fs::write(a.out.join("results.md"), &md)?;
-    std::fs::write(a.out.join("results.json"), serde_json::to_vec_pretty(&all)?)?;
+    save(&md, &all)?;
     eprintln!("wrote {} and results.json", a.out.join("results.md").display());
     Ok(())
 }
