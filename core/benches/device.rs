@@ -38,6 +38,7 @@ fn new_case(grid: &str, i: usize) -> NewCase {
         photos: vec![],
         patrol: None,
         handled_on_spot: false,
+        history: vec![],
         at: None,
     }
 }

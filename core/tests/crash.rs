@@ -41,6 +41,7 @@ fn crash_child_writer() {
             photos: vec![],
             patrol: None,
             handled_on_spot: false,
+            history: vec![],
             at: None,
         };
         let id = store.create_case(&actor, new).unwrap().case.id;

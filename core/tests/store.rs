@@ -59,6 +59,7 @@ fn new_case(grid: &str, category: &str) -> NewCase {
         photos: vec![],
         patrol: None,
         handled_on_spot: false,
+        history: vec![],
         at: None,
     }
 }
@@ -158,6 +159,7 @@ fn photos_are_kept_and_a_case_is_synced_only_with_all_of_them() {
             PhotoPick { hash: after.hash.clone(), role: PhotoRole::After },
         ],
         handled_on_spot: true,
+        history: vec![],
         ..new_case(&e.grid, "E0201")
     };
     let d = e.store.create_case(&e.worker, new).unwrap();
@@ -297,4 +299,26 @@ fn a_newer_database_is_refused() {
     drop(e.store);
     let err = DeviceStore::open(&e.path).unwrap_err();
     assert_eq!(err.code(), "newer_database");
+}
+
+#[test]
+fn past_steps_can_be_entered_with_the_report_but_only_valid_ones() {
+    let mut e = env();
+    let leader = actor_of(Role::GridLeader);
+    let dept = demo::reference().org.departments[0].id.clone();
+    let history = vec![
+        NewEvent { note: "昨日已提报".into(), ..step(EventKind::Escalated) },
+        NewEvent { department: Some(dept.clone()), ..step(EventKind::Dispatched) },
+    ];
+    let d = e.store.create_case(&leader, NewCase { history, ..new_case(&e.grid, "E0201") }).unwrap();
+    assert_eq!(d.derived.status, CaseStatus::Dispatched);
+    assert_eq!(d.derived.department.as_deref(), Some(dept.as_str()));
+    let kinds: Vec<EventKind> = d.derived.timeline.iter().map(|t| t.event.kind).collect();
+    assert_eq!(kinds, vec![EventKind::Reported, EventKind::Escalated, EventKind::Dispatched]);
+    // A step the role may not take, or one out of order, refuses the whole report.
+    let bad = NewCase { history: vec![step(EventKind::Handled)], ..new_case(&e.grid, "E0201") };
+    assert_eq!(e.store.create_case(&e.worker, bad).unwrap_err().code(), "role_not_permitted");
+    let out_of_order = NewCase { history: vec![step(EventKind::Closed)], ..new_case(&e.grid, "E0201") };
+    assert_eq!(e.store.create_case(&leader, out_of_order).unwrap_err().code(), "not_allowed_in_state");
+    assert_eq!(e.store.list_cases(&CaseFilter::default(), now_ms()).unwrap().total, 1);
 }

@@ -102,6 +102,7 @@ impl TestDevice {
             photos: picks,
             patrol: None,
             handled_on_spot: false,
+            history: vec![],
             at: None,
         };
         let actor = self.actor();
@@ -128,6 +129,7 @@ pub fn sample_case(grid: &str) -> NewCase {
         photos: vec![],
         patrol: None,
         handled_on_spot: false,
+        history: vec![],
         at: None,
     }
 }

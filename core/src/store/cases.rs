@@ -42,20 +42,42 @@ impl DeviceStore {
             photos: picks(&new.photos, |r| r != PhotoRole::After),
             department: None,
         };
-        let mut events = std::collections::BTreeMap::new();
+        let mut steps = Vec::new();
         if new.handled_on_spot {
-            check_append(actor.role, workflow::CaseStatus::Reported, EventKind::HandledOnSpot)?;
-            let handled = CaseEvent {
-                id: new_id(),
+            let photos = new.photos.iter().filter(|p| p.role == PhotoRole::After).cloned().collect();
+            steps.push(NewEvent {
                 kind: EventKind::HandledOnSpot,
-                after: vec![reported.id.clone()],
                 note: String::new(),
-                photos: picks(&new.photos, |r| r == PhotoRole::After),
+                photos,
+                department: None,
+                at: Some(at),
+            });
+        }
+        steps.extend(new.history.iter().cloned());
+        let mut events = std::collections::BTreeMap::new();
+        let (mut status, mut last) = (workflow::CaseStatus::Reported, reported.id.clone());
+        events.insert(reported.id.clone(), reported.clone());
+        for step in steps {
+            check_append(actor.role, status, step.kind)?;
+            let department = self.department_for(&reference, &step)?;
+            for pick in &step.photos {
+                let photo = self.photo_ref(pick, &actor.user_id, at)?;
+                photos.insert(photo.hash.clone(), photo);
+            }
+            let ev = CaseEvent {
+                id: new_id(),
+                kind: step.kind,
+                at: step.at.unwrap_or(at).max(at),
+                after: vec![last],
+                note: step.note,
+                photos: step.photos.iter().map(|p| p.hash.clone()).collect(),
+                department,
                 ..reported.clone()
             };
-            events.insert(handled.id.clone(), handled);
+            status = workflow::transition(status, step.kind).expect("checked above");
+            last = ev.id.clone();
+            events.insert(ev.id.clone(), ev);
         }
-        events.insert(reported.id.clone(), reported);
         let title = if new.title.trim().is_empty() { category.name.clone() } else { new.title.trim().to_owned() };
         let case = Case {
             schema: CASE_SCHEMA,
@@ -89,21 +111,18 @@ impl DeviceStore {
         let reference = self.reference()?.clone();
         let mut doc = self.load_doc(case_id, "case")?;
         let before = doc.get_heads();
-        let case = Case::from_doc(&doc)?;
+        let mut case = Case::from_doc(&doc)?;
         if !reference.scope_of(&actor.user_id).writes(&case.grid, &case.departments()) {
             return Err(StoreError::OutOfScope(case.grid.clone()));
         }
         let derived = derive(&case);
         check_append(actor.role, derived.status, new.kind)?;
-        if new.kind == EventKind::Dispatched {
-            let dept = new.department.as_deref().ok_or(WorkflowError::MissingDepartment)?;
-            if !reference.org.departments.iter().any(|d| d.id == dept) {
-                return Err(StoreError::Invalid(format!("unknown department {dept}")));
-            }
-        }
+        let department = self.department_for(&reference, &new)?;
         let at = new.at.unwrap_or_else(now_ms);
         for pick in &new.photos {
-            Case::add_photo(&mut doc, &self.photo_ref(pick, &actor.user_id, at)?)?;
+            let photo = self.photo_ref(pick, &actor.user_id, at)?;
+            Case::add_photo(&mut doc, &photo)?;
+            case.photos.insert(photo.hash.clone(), photo);
         }
         let event = CaseEvent {
             id: new_id(),
@@ -114,10 +133,11 @@ impl DeviceStore {
             after: derived.heads,
             note: new.note,
             photos: new.photos.iter().map(|p| p.hash.clone()).collect(),
-            department: if new.kind == EventKind::Dispatched { new.department } else { None },
+            department,
         };
         Case::append_event(&mut doc, &event)?;
-        let case = Case::from_doc(&doc)?;
+        // The document now holds exactly `case` plus this event and photos.
+        case.events.insert(event.id.clone(), event);
         let tx = self.conn.transaction()?;
         docs::append(&tx, case_id, &mut doc, &before, true, now_ms())?;
         let derived = reindex_case(&tx, &reference, &case)?;
@@ -186,6 +206,18 @@ impl DeviceStore {
     /// Per-grid figures for the leader's overview.
     pub fn grid_stats(&self, now: Millis) -> Result<Vec<GridStats>, StoreError> {
         index::grid_stats(&self.conn, now)
+    }
+
+    /// The department a step names: required, and known, for a dispatch.
+    fn department_for(&self, reference: &Reference, step: &NewEvent) -> Result<Option<String>, StoreError> {
+        if step.kind != EventKind::Dispatched {
+            return Ok(None);
+        }
+        let dept = step.department.as_deref().ok_or(WorkflowError::MissingDepartment)?;
+        if !reference.org.departments.iter().any(|d| d.id == dept) {
+            return Err(StoreError::Invalid(format!("unknown department {dept}")));
+        }
+        Ok(Some(dept.to_owned()))
     }
 
     pub(crate) fn load_doc(&self, id: &str, kind: &'static str) -> Result<AutoCommit, StoreError> {

@@ -53,6 +53,11 @@ pub struct NewCase {
     pub patrol: Option<String>,
     /// Handled on the spot right away (with its after-photos in `photos`).
     pub handled_on_spot: bool,
+    /// 补录: steps that already happened, entered with the report (a case
+    /// recorded after the fact). Each must be allowed in turn.
+    #[serde(default)]
+    #[ts(as = "Option<Vec<NewEvent>>", optional)]
+    pub history: Vec<NewEvent>,
     /// Device time of the report; `None` means now.
     pub at: Option<Millis>,
 }

@@ -70,6 +70,18 @@ fn record(dev: &TestDevice, i: usize) -> String {
         photos: vec![],
         patrol: None,
         handled_on_spot: false,
+        // The five status-history entries come with the record, in one
+        // write, as the peers create theirs (补录: steps entered together).
+        history: HISTORY
+            .iter()
+            .map(|&kind| NewEvent {
+                kind,
+                note: format!("step for issue {i}: {}", hex(i as u64 * 31 + kind as u64, 12)),
+                photos: vec![],
+                department: (kind == EventKind::Dispatched).then(|| "D-CG".into()),
+                at: None,
+            })
+            .collect(),
         at: None,
     };
     let mut s = dev.store();
@@ -95,16 +107,6 @@ fn record(dev: &TestDevice, i: usize) -> String {
         })
         .collect();
     s.link_photos(&actor, &id, refs).unwrap();
-    for kind in HISTORY {
-        let ev = NewEvent {
-            kind,
-            note: format!("step for issue {i}: {}", hex(i as u64 * 31, 12)),
-            photos: vec![],
-            department: (kind == EventKind::Dispatched).then(|| "D-CG".into()),
-            at: None,
-        };
-        s.append_event(&actor, &id, ev).unwrap();
-    }
     id
 }
 
