@@ -37,6 +37,12 @@ impl IntoResponse for ApiError {
 
 type Shared = Arc<SyncService>;
 
+/// Which responses to compress: above 1 KiB, never photos (already JPEG).
+pub fn compress_when() -> impl tower_http::compression::Predicate {
+    use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+    SizeAbove::new(1024).and(NotForContentType::IMAGES)
+}
+
 /// The routes of the sync API.
 pub fn router(service: Shared, limits: BodyLimits) -> Router {
     Router::new()

@@ -70,7 +70,12 @@ pub async fn serve_service(
         ))
     });
     let limits = http::BodyLimits { sync_bytes: settings.max_body_bytes, ..http::BodyLimits::default() };
-    let app = http::router(service, limits).layer(tower_http::trace::TraceLayer::new_for_http());
+    let app = http::router(service, limits)
+        // Bodies above 1 KiB travel gzip'd both ways (photos excepted); the
+        // body limits apply to the decompressed size.
+        .layer(tower_http::decompression::RequestDecompressionLayer::new())
+        .layer(tower_http::compression::CompressionLayer::new().compress_when(http::compress_when()))
+        .layer(tower_http::trace::TraceLayer::new_for_http());
     tracing::info!(addr = %listener.local_addr()?, db = %settings::redact_url(&settings.database_url), "serving");
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
     if let Some(c) = compactor {

@@ -95,6 +95,15 @@ const REFERENCE_TTL: Duration = Duration::from_secs(2);
 /// Commit attempts when another writer races on the same document.
 const COMMIT_ATTEMPTS: usize = 8;
 
+/// A push's answer and the hashes of its changes.
+type PushResult = (Result<DocAck, Refusal>, HashSet<Vec<u8>>);
+
+/// A push after preparation: answered already, or waiting to be written.
+enum Prepared {
+    Done(Result<DocAck, Refusal>),
+    Write { write: Box<DocWrite>, doc: Box<AutoCommit>, heads: Vec<ChangeHash> },
+}
+
 /// The checks every request passes first: protocol version, document count.
 fn check_request(version: u32, docs: usize, max_docs: usize) -> Result<(), ApiError> {
     if version != PROTOCOL_VERSION {
@@ -238,25 +247,22 @@ impl SyncService {
         let mut resp = SyncResponse { version: PROTOCOL_VERSION, ..Default::default() };
         let mut pushed: HashMap<String, HashSet<Vec<u8>>> = HashMap::new();
         let mut seen_ids = HashSet::new();
+        let mut pushes = Vec::with_capacity(req.push.len());
         for push in req.push {
-            if !seen_ids.insert(push.id.clone()) {
+            if seen_ids.insert(push.id.clone()) {
+                pushes.push(push);
+            } else {
                 resp.refused.push(Refusal {
                     id: push.id,
                     code: "duplicate_document".into(),
                     message: "the same document twice in one request".into(),
                 });
-                continue;
             }
-            let id = push.id.clone();
-            let hashes: HashSet<Vec<u8>> = push
-                .changes
-                .iter()
-                .filter_map(|c| Change::from_bytes(c.to_vec()).ok())
-                .map(|c| c.hash().0.to_vec())
-                .collect();
-            match self.apply_push(who, push).await? {
+        }
+        for (result, h) in self.apply_pushes(who, pushes).await? {
+            match result {
                 Ok(ack) => {
-                    pushed.insert(id, hashes);
+                    pushed.insert(ack.id.clone(), h);
                     resp.acks.push(ack);
                 }
                 Err(r) => {
@@ -328,52 +334,121 @@ impl SyncService {
         Ok(Some((doc, stored.meta.seq)))
     }
 
-    /// Applies one pushed document; `Ok(Err(..))` is a refusal.
-    async fn apply_push(&self, who: &AuthUser, push: DocPush) -> Result<Result<DocAck, Refusal>, ApiError> {
-        let id = push.id.clone();
-        let refuse =
-            |code: &'static str, message: String| Ok(Err(Refusal { id: id.clone(), code: code.into(), message }));
+    /// Parses a pushed document's changes; `Err` is a refusal.
+    fn parse_push(push: &DocPush) -> Result<Vec<Change>, Refusal> {
+        let refuse = |code: &str, message: String| Refusal { id: push.id.clone(), code: code.into(), message };
         if !is_valid_id(&push.id) {
-            return refuse("invalid_id", "document ids are UUIDs".into());
+            return Err(refuse("invalid_id", "document ids are UUIDs".into()));
         }
-        let mut changes = Vec::with_capacity(push.changes.len());
-        for bytes in push.changes {
-            match Change::from_bytes(bytes.into_vec()) {
-                Ok(c) => changes.push(c),
-                Err(e) => return refuse("malformed_automerge", format!("a change does not parse: {e}")),
-            }
-        }
+        push.changes
+            .iter()
+            .map(|b| Change::from_bytes(b.to_vec()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| refuse("malformed_automerge", format!("a change does not parse: {e}")))
+    }
+
+    /// Applies a push to the server's current copy and checks it, without
+    /// committing: what to answer, or what to write.
+    async fn prepare_push(&self, who: &AuthUser, push: &DocPush, changes: &[Change]) -> Result<Prepared, ApiError> {
+        let refuse = |code: &str, message: String| {
+            Prepared::Done(Err(Refusal { id: push.id.clone(), code: code.into(), message }))
+        };
         let heads = from_wire(&push.heads);
-        for _ in 0..COMMIT_ATTEMPTS {
-            let (mut doc, before, expected) = match self.load(&push.id).await? {
-                Some((doc, seq)) => (doc.clone(), Some(doc), Some(seq)),
-                None => (AutoCommit::new(), None, None),
+        let (mut doc, before, expected) = match self.load(&push.id).await? {
+            Some((doc, seq)) => (doc.clone(), Some(doc), Some(seq)),
+            None => (AutoCommit::new(), None, None),
+        };
+        let new: Vec<Change> =
+            changes.iter().filter(|c| doc.get_change_by_hash(&c.hash()).is_none()).cloned().collect();
+        if new.is_empty() {
+            return Ok(Prepared::Done(self.ack(&push.id, &mut doc, &heads)));
+        }
+        if let Err(e) = doc.apply_changes(new.clone()) {
+            return Ok(refuse("malformed_automerge", format!("changes do not apply: {e}")));
+        }
+        if !doc.get_missing_deps(&[]).is_empty() {
+            return Ok(refuse("missing_deps", "the server lacks earlier changes of this document".into()));
+        }
+        Ok(match self.checked_write(who, push.kind, &push.id, before.as_ref(), &doc, expected, &new) {
+            Ok(write) => Prepared::Write { write: Box::new(write), doc: Box::new(doc), heads },
+            Err(r) => Prepared::Done(Err(r)),
+        })
+    }
+
+    /// Applies pushed documents: all prepared first, then committed in one
+    /// transaction; documents another writer changed meanwhile are redone
+    /// one by one. Each answer comes with the hashes of the pushed changes.
+    async fn apply_pushes(&self, who: &AuthUser, pushes: Vec<DocPush>) -> Result<Vec<PushResult>, ApiError> {
+        let mut results: Vec<Option<Result<DocAck, Refusal>>> = vec![None; pushes.len()];
+        let mut parsed: Vec<Vec<Change>> = Vec::with_capacity(pushes.len());
+        let mut pending = Vec::new();
+        for (i, push) in pushes.iter().enumerate() {
+            let changes = match Self::parse_push(push) {
+                Ok(c) => c,
+                Err(r) => {
+                    results[i] = Some(Err(r));
+                    parsed.push(vec![]);
+                    continue;
+                }
             };
-            let new: Vec<Change> =
-                changes.iter().filter(|c| doc.get_change_by_hash(&c.hash()).is_none()).cloned().collect();
-            if new.is_empty() {
-                return Ok(self.ack(&push.id, &mut doc, &heads));
+            match self.prepare_push(who, push, &changes).await? {
+                Prepared::Done(r) => results[i] = Some(r),
+                Prepared::Write { write, doc, heads } => pending.push((i, *write, *doc, heads)),
             }
-            if let Err(e) = doc.apply_changes(new.clone()) {
-                return refuse("malformed_automerge", format!("changes do not apply: {e}"));
-            }
-            if !doc.get_missing_deps(&[]).is_empty() {
-                return refuse("missing_deps", "the server lacks earlier changes of this document".into());
-            }
-            match self.check_and_commit(who, push.kind, &push.id, before.as_ref(), &doc, expected, &new).await? {
-                Err(r) => return Ok(Err(r)),
-                Ok(CommitOutcome::Committed { .. }) => return Ok(self.ack(&push.id, &mut doc, &heads)),
-                Ok(CommitOutcome::Conflict) => continue,
+            parsed.push(changes);
+        }
+        let writes: Vec<DocWrite> = pending.iter().map(|(_, w, _, _)| w.clone()).collect();
+        let outcomes = if writes.is_empty() { vec![] } else { self.storage.commit_docs(&writes).await? };
+        for ((i, _, mut doc, heads), outcome) in pending.into_iter().zip(outcomes) {
+            self.count(outcome);
+            results[i] = Some(match outcome {
+                CommitOutcome::Committed { .. } => self.ack(&pushes[i].id, &mut doc, &heads),
+                CommitOutcome::Conflict => self.apply_push_alone(who, &pushes[i], &parsed[i]).await?,
+            });
+        }
+        Ok(results
+            .into_iter()
+            .zip(parsed)
+            .map(|(r, changes)| {
+                (r.expect("every push answered"), changes.iter().map(|c| c.hash().0.to_vec()).collect())
+            })
+            .collect())
+    }
+
+    /// Applies one push, retrying while other writers race on the document.
+    async fn apply_push_alone(
+        &self,
+        who: &AuthUser,
+        push: &DocPush,
+        changes: &[Change],
+    ) -> Result<Result<DocAck, Refusal>, ApiError> {
+        for _ in 0..COMMIT_ATTEMPTS {
+            match self.prepare_push(who, push, changes).await? {
+                Prepared::Done(r) => return Ok(r),
+                Prepared::Write { write, mut doc, heads } => {
+                    let outcome = self.storage.commit_doc(&write).await?;
+                    self.count(outcome);
+                    if let CommitOutcome::Committed { .. } = outcome {
+                        return Ok(self.ack(&push.id, &mut doc, &heads));
+                    }
+                }
             }
         }
         Err(ApiError::new(503, "busy", format!("document {} is being changed by many devices; retry", push.id)))
     }
 
+    fn count(&self, outcome: CommitOutcome) {
+        let counter = match outcome {
+            CommitOutcome::Committed { .. } => &self.stats.docs_committed,
+            CommitOutcome::Conflict => &self.stats.commit_conflicts,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Checks what `who` may write (the server's copy `before`, with `new`
-    /// applied, is `after`) and commits the new changes; `Ok(Err(..))` is a
-    /// refusal, `Conflict` means another writer got there first: retry.
+    /// applied, is `after`) and builds the write; `Err` is a refusal.
     #[allow(clippy::too_many_arguments)]
-    async fn check_and_commit(
+    fn checked_write(
         &self,
         who: &AuthUser,
         kind: gridpatrol_core::model::DocKind,
@@ -382,12 +457,9 @@ impl SyncService {
         after: &AutoCommit,
         expected_seq: Option<u64>,
         new: &[Change],
-    ) -> Result<Result<CommitOutcome, Refusal>, ApiError> {
-        let accepted = match validate::check(kind, id, before, after, who) {
-            Ok(a) => a,
-            Err(r) => return Ok(Err(refusal(id, r))),
-        };
-        let write = DocWrite {
+    ) -> Result<DocWrite, Refusal> {
+        let accepted = validate::check(kind, id, before, after, who).map_err(|r| refusal(id, r))?;
+        Ok(DocWrite {
             id: id.to_owned(),
             kind,
             grid: accepted.grid,
@@ -398,14 +470,7 @@ impl SyncService {
             blobs: accepted.blobs,
             user_id: who.user.id.clone(),
             device_id: who.device_id.clone(),
-        };
-        let outcome = self.storage.commit_doc(&write).await?;
-        let counter = match outcome {
-            CommitOutcome::Committed { .. } => &self.stats.docs_committed,
-            CommitOutcome::Conflict => &self.stats.commit_conflicts,
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
-        Ok(Ok(outcome))
+        })
     }
 
     /// Acknowledges the heads the device claimed, if the server holds them.
@@ -471,10 +536,14 @@ impl SyncService {
             // Automerge and are not part of `new`; they are simply dropped.
             let new: Vec<Change> = doc.get_changes(&before_heads);
             if !new.is_empty() {
-                match self.check_and_commit(who, m.kind, &m.id, before.as_ref(), &doc, expected, &new).await? {
+                let write = match self.checked_write(who, m.kind, &m.id, before.as_ref(), &doc, expected, &new) {
+                    Ok(w) => w,
                     Err(r) => return Ok(Err(r)),
-                    Ok(CommitOutcome::Conflict) => continue,
-                    Ok(CommitOutcome::Committed { .. }) => {}
+                };
+                let outcome = self.storage.commit_doc(&write).await?;
+                self.count(outcome);
+                if outcome == CommitOutcome::Conflict {
+                    continue;
                 }
             }
             let reply = doc.sync().generate_sync_message(&mut state).map(Message::encode).unwrap_or_default();

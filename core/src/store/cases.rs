@@ -1,7 +1,7 @@
 //! The case half of the facade: report, act, attach, read, list.
 
 use automerge::AutoCommit;
-use rusqlite::{Transaction, params};
+use rusqlite::{Connection, params};
 
 use super::index::{self, CaseRow};
 use super::views::{Actor, CaseDetail, CaseFilter, CasePage, GridStats, NewCase, NewEvent, PhotoPick};
@@ -95,7 +95,7 @@ impl DeviceStore {
             events,
         };
         let mut doc = case.to_new_doc(&self.actor)?;
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         docs::insert(&tx, &case.id, DocKind::Case, &mut doc, now_ms())?;
         let derived = reindex_case(&tx, &reference, &case)?;
         if let Some(patrol_id) = &new.patrol {
@@ -138,7 +138,7 @@ impl DeviceStore {
         Case::append_event(&mut doc, &event)?;
         // The document now holds exactly `case` plus this event and photos.
         case.events.insert(event.id.clone(), event);
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         docs::append(&tx, case_id, &mut doc, &before, true, now_ms())?;
         let derived = reindex_case(&tx, &reference, &case)?;
         tx.commit()?;
@@ -182,7 +182,7 @@ impl DeviceStore {
         }
         let case = Case::from_doc(&doc)?;
         let now = now_ms();
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         docs::append(&tx, case_id, &mut doc, &before, true, now)?;
         let derived = reindex_case(&tx, &reference, &case)?;
         tx.commit()?;
@@ -269,7 +269,7 @@ fn timers(reference: &Reference, case: &Case, derived: &Derived) -> (Option<Sla>
 }
 
 /// Rewrites a case's index row and blob links from the document.
-pub(crate) fn reindex_case(tx: &Transaction<'_>, reference: &Reference, case: &Case) -> Result<Derived, StoreError> {
+pub(crate) fn reindex_case(tx: &Connection, reference: &Reference, case: &Case) -> Result<Derived, StoreError> {
     let derived = derive(case);
     let (sla, lookback_due) = timers(reference, case, &derived);
     index::upsert_case(tx, &CaseRow { case, derived: &derived, sla, lookback_due })?;
@@ -282,7 +282,7 @@ pub(crate) fn reindex_case(tx: &Transaction<'_>, reference: &Reference, case: &C
 }
 
 fn link_to_patrol(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     actor: &automerge::ActorId,
     reference: &Reference,
     patrol_id: &str,

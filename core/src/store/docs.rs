@@ -5,7 +5,7 @@
 //! outgrow it.
 
 use automerge::{ActorId, AutoCommit, ChangeHash};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::StoreError;
 use crate::model::DocKind;
@@ -52,13 +52,7 @@ pub fn stored_heads(conn: &Connection, id: &str) -> Result<Option<Vec<ChangeHash
 }
 
 /// Writes a document the device did not hold before.
-pub fn insert(
-    tx: &Transaction<'_>,
-    id: &str,
-    kind: DocKind,
-    doc: &mut AutoCommit,
-    now: Millis,
-) -> Result<(), StoreError> {
+pub fn insert(tx: &Connection, id: &str, kind: DocKind, doc: &mut AutoCommit, now: Millis) -> Result<(), StoreError> {
     let snapshot = doc.save();
     tx.execute(
         "INSERT INTO docs (id, kind, snapshot, heads, dirty, updated_at) VALUES (?1, ?2, ?3, ?4, 1, ?5)",
@@ -71,7 +65,7 @@ pub fn insert(
 /// heads and marks the document dirty (unless `dirty` is false: changes
 /// that came from the server). Compacts when the chunks outgrow the snapshot.
 pub fn append(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     id: &str,
     doc: &mut AutoCommit,
     persisted: &[ChangeHash],

@@ -1,7 +1,7 @@
 //! The list indexes: one row per case and per patrol, written in the same
 //! transaction as the document, so lists never load documents.
 
-use rusqlite::{Connection, Row, Transaction, params, params_from_iter, types::Value};
+use rusqlite::{Connection, Row, params, params_from_iter, types::Value};
 
 use super::StoreError;
 use super::views::{CaseFilter, CaseListItem, CasePage, GridStats, PatrolListItem};
@@ -19,7 +19,7 @@ pub struct CaseRow<'a> {
 }
 
 /// Writes (or rewrites) a case's index row.
-pub fn upsert_case(tx: &Transaction<'_>, row: &CaseRow<'_>) -> Result<(), StoreError> {
+pub fn upsert_case(tx: &Connection, row: &CaseRow<'_>) -> Result<(), StoreError> {
     let c = row.case;
     let updated_at = c
         .events
@@ -217,7 +217,7 @@ pub fn grid_stats(conn: &Connection, now: Millis) -> Result<Vec<GridStats>, Stor
 }
 
 /// Writes (or rewrites) a patrol's index row.
-pub fn upsert_patrol(tx: &Transaction<'_>, p: &Patrol, s: &PatrolSummary) -> Result<(), StoreError> {
+pub fn upsert_patrol(tx: &Connection, p: &Patrol, s: &PatrolSummary) -> Result<(), StoreError> {
     tx.prepare_cached(
         "INSERT OR REPLACE INTO patrols (id, grid, kind, started_by, started_at, ended_at, streets_checked,
             streets_total, cases_found) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",

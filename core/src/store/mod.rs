@@ -144,6 +144,22 @@ impl DeviceStore {
         self.limits = limits;
     }
 
+    /// Runs `f` as one transaction: many writes, one commit (one fsync).
+    /// The store's own writes nest inside it as savepoints.
+    pub fn in_transaction<R>(&mut self, f: impl FnOnce(&mut Self) -> Result<R, StoreError>) -> Result<R, StoreError> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        match f(self) {
+            Ok(r) => {
+                self.conn.execute_batch("COMMIT")?;
+                Ok(r)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
     /// Direct read access for diagnostics and tests.
     pub fn connection(&self) -> &Connection {
         &self.conn

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension};
 
 use super::index;
 use super::views::{Actor, PatrolDetail, PatrolListItem};
@@ -53,7 +53,7 @@ impl DeviceStore {
             note: String::new(),
         };
         let mut doc = patrol.to_new_doc(&self.actor)?;
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         docs::insert(&tx, &patrol.id, DocKind::Patrol, &mut doc, now)?;
         reindex_patrol(&tx, &reference, &patrol, now)?;
         tx.commit()?;
@@ -145,7 +145,7 @@ impl DeviceStore {
         edit(&mut doc)?;
         let patrol = Patrol::from_doc(&doc)?;
         let now = now_ms();
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         docs::append(&tx, patrol_id, &mut doc, &before, true, now)?;
         reindex_patrol(&tx, &reference, &patrol, now)?;
         tx.commit()?;
@@ -177,7 +177,7 @@ fn summarize(
 
 /// Rewrites a patrol's index row from the document.
 pub(crate) fn reindex_patrol(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     reference: &Reference,
     patrol: &Patrol,
     now: Millis,

@@ -3,7 +3,7 @@
 //! and storing downloaded photos after checking their hash.
 
 use automerge::{AutoCommit, Change, ChangeHash};
-use rusqlite::{Transaction, params};
+use rusqlite::{Connection, params};
 
 use super::cases::reindex_case;
 use super::docs::{self, encode_heads};
@@ -105,7 +105,7 @@ impl DeviceStore {
             return Err(DocumentError::WrongType { expected: kind.as_str(), found: found.as_str() }.into());
         }
         let reference = self.reference()?.clone();
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         reindex(&tx, &reference, id, kind, doc)?;
         match before {
             Some(b) => docs::append(&tx, id, doc, b, false, now_ms())?,
@@ -152,7 +152,7 @@ fn same(a: &[ChangeHash], b: &[ChangeHash]) -> bool {
     encode_heads(a) == encode_heads(b)
 }
 
-fn reindex(tx: &Transaction<'_>, r: &Reference, id: &str, kind: DocKind, doc: &AutoCommit) -> Result<(), StoreError> {
+fn reindex(tx: &Connection, r: &Reference, id: &str, kind: DocKind, doc: &AutoCommit) -> Result<(), StoreError> {
     match kind {
         DocKind::Case => {
             let case = Case::from_doc(doc)?;

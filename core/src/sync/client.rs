@@ -85,6 +85,24 @@ pub struct SyncClient {
     chunk_bytes: usize,
 }
 
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 3), flate2::Compression::fast());
+    enc.write_all(bytes).expect("writing to memory");
+    enc.finish().expect("writing to memory")
+}
+
+/// Inflates a gzip'd answer, refusing more than 256 MiB (a bomb).
+fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, ClientError> {
+    use std::io::Read;
+    let mut out = Vec::with_capacity(bytes.len() * 3);
+    flate2::read::GzDecoder::new(bytes)
+        .take(256 << 20)
+        .read_to_end(&mut out)
+        .map_err(|e| ClientError::Protocol(format!("bad gzip body: {e}")))?;
+    Ok(out)
+}
+
 fn lock(store: &SharedStore) -> MutexGuard<'_, DeviceStore> {
     store.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -201,23 +219,28 @@ impl SyncClient {
         path: &str,
         req: &Req,
     ) -> Result<(Resp, u64, u64), ClientError> {
-        let body = wire::encode(req);
+        let plain = wire::encode(req);
+        // Above 1 KiB the body goes gzip'd (the server decompresses).
+        let (body, gzipped) = if plain.len() > 1024 { (gzip(&plain), true) } else { (plain, false) };
         let sent = body.len() as u64;
         self.retrying(|| {
             let body = body.clone();
             async move {
-                let resp = self
+                let mut rb = self
                     .auth(self.http.post(self.url(path)))
                     .header(reqwest::header::CONTENT_TYPE, CBOR)
-                    .body(body)
-                    .send()
-                    .await
-                    .map_err(net)?;
+                    .header(reqwest::header::ACCEPT_ENCODING, "gzip");
+                if gzipped {
+                    rb = rb.header(reqwest::header::CONTENT_ENCODING, "gzip");
+                }
+                let resp = rb.body(body).send().await.map_err(net)?;
                 if !resp.status().is_success() {
                     return Err(Self::error_of(resp).await);
                 }
+                let gzipped = resp.headers().get(reqwest::header::CONTENT_ENCODING).is_some_and(|v| v == "gzip");
                 let bytes = resp.bytes().await.map_err(net)?;
-                let decoded = wire::decode(&bytes).map_err(|e| ClientError::Protocol(e.to_string()))?;
+                let plain = if gzipped { gunzip(&bytes)? } else { bytes.to_vec() };
+                let decoded = wire::decode(&plain).map_err(|e| ClientError::Protocol(e.to_string()))?;
                 Ok((decoded, sent, bytes.len() as u64))
             }
         })

@@ -85,8 +85,12 @@ pub fn prepare(store: &DeviceStore) -> Result<Outgoing, StoreError> {
 }
 
 /// Applies the server's answer: acknowledgements, refusals, pulled changes,
-/// new reference data and the new cursor.
+/// new reference data and the new cursor — all in one transaction.
 pub fn apply(store: &mut DeviceStore, out: &Outgoing, resp: SyncResponse) -> Result<Applied, StoreError> {
+    store.in_transaction(|store| apply_in(store, out, resp))
+}
+
+fn apply_in(store: &mut DeviceStore, out: &Outgoing, resp: SyncResponse) -> Result<Applied, StoreError> {
     let mut applied = Applied { more: resp.more || out.more_to_push, ..Default::default() };
     if resp.resync {
         // The server lost what it had acknowledged: offer everything again.

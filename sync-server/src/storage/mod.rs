@@ -149,8 +149,14 @@ pub trait Storage: Send + Sync + 'static {
     async fn doc_metas(&self, ids: &[String]) -> Result<Vec<DocMeta>, StorageError>;
     /// A document's bytes, or `None`.
     async fn load_doc(&self, id: &str) -> Result<Option<StoredDoc>, StorageError>;
-    /// Stores new changes and the new index entry in one durable transaction.
-    async fn commit_doc(&self, w: &DocWrite) -> Result<CommitOutcome, StorageError>;
+    /// Stores the new changes and index entries of several documents in one
+    /// durable transaction; a conflicting document does not stop the others.
+    async fn commit_docs(&self, writes: &[DocWrite]) -> Result<Vec<CommitOutcome>, StorageError>;
+
+    /// [`Storage::commit_docs`] for one document.
+    async fn commit_doc(&self, w: &DocWrite) -> Result<CommitOutcome, StorageError> {
+        Ok(self.commit_docs(std::slice::from_ref(w)).await?[0])
+    }
     /// The highest committed sequence number.
     async fn max_seq(&self) -> Result<u64, StorageError>;
     /// Documents in `scope` with `cursor < seq <= upto`, oldest first.

@@ -163,6 +163,59 @@ impl PostgresStorage {
     }
 }
 
+/// One document's commit. The sequence row is locked first, so commits are
+/// serialised and sequence order is commit order.
+async fn commit_one(tx: &tokio_postgres::Transaction<'_>, w: &DocWrite) -> Result<CommitOutcome, StorageError> {
+    let seq: i64 = tx.query_one("UPDATE seq SET value = value + 1 WHERE id = 1 RETURNING value", &[]).await?.get(0);
+    let kind = kind_str(w.kind);
+    let claimed = match w.expected_seq {
+        None => {
+            tx.execute(
+                "INSERT INTO docs (id, kind, grid, status, seq, created_seq) VALUES ($1, $2, $3, $4, $5, $5)
+                 ON CONFLICT (id) DO NOTHING",
+                &[&w.id, &kind, &w.grid, &w.status, &seq],
+            )
+            .await?
+        }
+        Some(expected) => {
+            tx.execute(
+                "UPDATE docs SET grid = $2, status = $3, seq = $4 WHERE id = $1 AND seq = $5",
+                &[&w.id, &w.grid, &w.status, &seq, &(expected as i64)],
+            )
+            .await?
+        }
+    };
+    if claimed == 0 {
+        return Ok(CommitOutcome::Conflict);
+    }
+    let insert = tx
+        .prepare("INSERT INTO changes (doc_id, hash, seq, bytes) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+        .await?;
+    let mut inserted: i32 = 0;
+    for (hash, bytes) in &w.changes {
+        inserted += tx.execute(&insert, &[&w.id, &&hash[..], &seq, bytes]).await? as i32;
+    }
+    tx.execute("UPDATE docs SET pending_changes = pending_changes + $2 WHERE id = $1", &[&w.id, &inserted]).await?;
+    tx.execute("DELETE FROM doc_departments WHERE doc_id = $1", &[&w.id]).await?;
+    for d in &w.departments {
+        tx.execute(
+            "INSERT INTO doc_departments (doc_id, department) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            &[&w.id, d],
+        )
+        .await?;
+    }
+    for b in &w.blobs {
+        tx.execute("INSERT INTO doc_blobs (doc_id, hash) VALUES ($1, $2) ON CONFLICT DO NOTHING", &[&w.id, b]).await?;
+    }
+    let hashes: Vec<String> = w.changes.iter().map(|(h, _)| hex::encode(h)).collect();
+    tx.execute(
+        "INSERT INTO audit (at, user_id, device_id, doc_id, action, detail) VALUES ($1, $2, $3, $4, 'push', $5)",
+        &[&gridpatrol_core::time::now_ms(), &w.user_id, &w.device_id, &w.id, &hashes.join(",")],
+    )
+    .await?;
+    Ok(CommitOutcome::Committed { seq: seq as u64 })
+}
+
 #[async_trait]
 impl Storage for PostgresStorage {
     async fn migrate(&self) -> Result<(), StorageError> {
@@ -302,61 +355,26 @@ impl Storage for PostgresStorage {
         Ok(Some(StoredDoc { meta, bytes }))
     }
 
-    async fn commit_doc(&self, w: &DocWrite) -> Result<CommitOutcome, StorageError> {
+    async fn commit_docs(&self, writes: &[DocWrite]) -> Result<Vec<CommitOutcome>, StorageError> {
         let mut c = self.client().await?;
-        let tx = c.transaction().await?;
-        // The sequence row lock serialises commits: seq order = commit order.
-        let seq: i64 = tx.query_one("UPDATE seq SET value = value + 1 WHERE id = 1 RETURNING value", &[]).await?.get(0);
-        let kind = kind_str(w.kind);
-        let claimed = match w.expected_seq {
-            None => {
-                tx.execute(
-                    "INSERT INTO docs (id, kind, grid, status, seq, created_seq) VALUES ($1, $2, $3, $4, $5, $5)
-                     ON CONFLICT (id) DO NOTHING",
-                    &[&w.id, &kind, &w.grid, &w.status, &seq],
-                )
-                .await?
+        let mut tx = c.transaction().await?;
+        let mut outcomes = Vec::with_capacity(writes.len());
+        for w in writes {
+            // A savepoint per document: a conflict undoes only its own write.
+            let sp = tx.savepoint("doc").await?;
+            match commit_one(&sp, w).await? {
+                CommitOutcome::Conflict => {
+                    sp.rollback().await?;
+                    outcomes.push(CommitOutcome::Conflict);
+                }
+                done => {
+                    sp.commit().await?;
+                    outcomes.push(done);
+                }
             }
-            Some(expected) => {
-                tx.execute(
-                    "UPDATE docs SET grid = $2, status = $3, seq = $4 WHERE id = $1 AND seq = $5",
-                    &[&w.id, &w.grid, &w.status, &seq, &(expected as i64)],
-                )
-                .await?
-            }
-        };
-        if claimed == 0 {
-            tx.rollback().await?;
-            return Ok(CommitOutcome::Conflict);
         }
-        let insert = tx
-            .prepare("INSERT INTO changes (doc_id, hash, seq, bytes) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
-            .await?;
-        let mut inserted: i32 = 0;
-        for (hash, bytes) in &w.changes {
-            inserted += tx.execute(&insert, &[&w.id, &&hash[..], &seq, bytes]).await? as i32;
-        }
-        tx.execute("UPDATE docs SET pending_changes = pending_changes + $2 WHERE id = $1", &[&w.id, &inserted]).await?;
-        tx.execute("DELETE FROM doc_departments WHERE doc_id = $1", &[&w.id]).await?;
-        for d in &w.departments {
-            tx.execute(
-                "INSERT INTO doc_departments (doc_id, department) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                &[&w.id, d],
-            )
-            .await?;
-        }
-        for b in &w.blobs {
-            tx.execute("INSERT INTO doc_blobs (doc_id, hash) VALUES ($1, $2) ON CONFLICT DO NOTHING", &[&w.id, b])
-                .await?;
-        }
-        let hashes: Vec<String> = w.changes.iter().map(|(h, _)| hex::encode(h)).collect();
-        tx.execute(
-            "INSERT INTO audit (at, user_id, device_id, doc_id, action, detail) VALUES ($1, $2, $3, $4, 'push', $5)",
-            &[&gridpatrol_core::time::now_ms(), &w.user_id, &w.device_id, &w.id, &hashes.join(",")],
-        )
-        .await?;
         tx.commit().await?;
-        Ok(CommitOutcome::Committed { seq: seq as u64 })
+        Ok(outcomes)
     }
 
     async fn max_seq(&self) -> Result<u64, StorageError> {

@@ -199,6 +199,44 @@ fn device(r: &Row<'_>) -> rusqlite::Result<Device> {
     })
 }
 
+/// One document's commit inside the batch's transaction.
+fn commit_one(tx: &rusqlite::Transaction<'_>, w: &DocWrite) -> Result<CommitOutcome, StorageError> {
+    let current: Option<i64> = tx.query_row("SELECT seq FROM docs WHERE id = ?1", [&w.id], |r| r.get(0)).optional()?;
+    if current.map(|s| s as u64) != w.expected_seq {
+        return Ok(CommitOutcome::Conflict);
+    }
+    let seq: i64 = tx.query_row("UPDATE seq SET value = value + 1 WHERE id = 1 RETURNING value", [], |r| r.get(0))?;
+    let mut inserted = 0;
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO changes (doc_id, hash, seq, bytes) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+    )?;
+    for (hash, bytes) in &w.changes {
+        inserted += stmt.execute(params![w.id, &hash[..], seq, bytes])?;
+    }
+    tx.prepare_cached(
+        "INSERT INTO docs (id, kind, grid, status, seq, created_seq, pending_changes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)
+         ON CONFLICT (id) DO UPDATE SET grid = excluded.grid, status = excluded.status, seq = excluded.seq,
+            pending_changes = pending_changes + excluded.pending_changes",
+    )?
+    .execute(params![w.id, kind_str(w.kind), w.grid, w.status, seq, inserted as i64])?;
+    tx.prepare_cached("DELETE FROM doc_departments WHERE doc_id = ?1")?.execute([&w.id])?;
+    for d in &w.departments {
+        tx.prepare_cached("INSERT OR IGNORE INTO doc_departments (doc_id, department) VALUES (?1, ?2)")?
+            .execute(params![w.id, d])?;
+    }
+    for b in &w.blobs {
+        tx.prepare_cached("INSERT OR IGNORE INTO doc_blobs (doc_id, hash) VALUES (?1, ?2)")?
+            .execute(params![w.id, b])?;
+    }
+    let hashes: Vec<String> = w.changes.iter().map(|(h, _)| hex::encode(h)).collect();
+    tx.prepare_cached(
+        "INSERT INTO audit (at, user_id, device_id, doc_id, action, detail) VALUES (?1, ?2, ?3, ?4, 'push', ?5)",
+    )?
+    .execute(params![gridpatrol_core::time::now_ms(), w.user_id, w.device_id, w.id, hashes.join(",")])?;
+    Ok(CommitOutcome::Committed { seq: seq as u64 })
+}
+
 #[async_trait]
 impl Storage for SqliteStorage {
     async fn migrate(&self) -> Result<(), StorageError> {
@@ -359,46 +397,13 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn commit_doc(&self, w: &DocWrite) -> Result<CommitOutcome, StorageError> {
-        let w = w.clone();
+    async fn commit_docs(&self, writes: &[DocWrite]) -> Result<Vec<CommitOutcome>, StorageError> {
+        let writes = writes.to_vec();
         self.write(move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let current: Option<i64> =
-                tx.query_row("SELECT seq FROM docs WHERE id = ?1", [&w.id], |r| r.get(0)).optional()?;
-            if current.map(|s| s as u64) != w.expected_seq {
-                return Ok(CommitOutcome::Conflict);
-            }
-            let seq: i64 = tx.query_row("UPDATE seq SET value = value + 1 WHERE id = 1 RETURNING value", [], |r| r.get(0))?;
-            let mut inserted = 0;
-            {
-                let mut stmt = tx.prepare_cached(
-                    "INSERT INTO changes (doc_id, hash, seq, bytes) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
-                )?;
-                for (hash, bytes) in &w.changes {
-                    inserted += stmt.execute(params![w.id, &hash[..], seq, bytes])?;
-                }
-            }
-            tx.execute(
-                "INSERT INTO docs (id, kind, grid, status, seq, created_seq, pending_changes)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)
-                 ON CONFLICT (id) DO UPDATE SET grid = excluded.grid, status = excluded.status, seq = excluded.seq,
-                    pending_changes = pending_changes + excluded.pending_changes",
-                params![w.id, kind_str(w.kind), w.grid, w.status, seq, inserted as i64],
-            )?;
-            tx.execute("DELETE FROM doc_departments WHERE doc_id = ?1", [&w.id])?;
-            for d in &w.departments {
-                tx.execute("INSERT OR IGNORE INTO doc_departments (doc_id, department) VALUES (?1, ?2)", params![w.id, d])?;
-            }
-            for b in &w.blobs {
-                tx.execute("INSERT OR IGNORE INTO doc_blobs (doc_id, hash) VALUES (?1, ?2)", params![w.id, b])?;
-            }
-            let hashes: Vec<String> = w.changes.iter().map(|(h, _)| hex::encode(h)).collect();
-            tx.execute(
-                "INSERT INTO audit (at, user_id, device_id, doc_id, action, detail) VALUES (?1, ?2, ?3, ?4, 'push', ?5)",
-                params![gridpatrol_core::time::now_ms(), w.user_id, w.device_id, w.id, hashes.join(",")],
-            )?;
+            let outcomes = writes.iter().map(|w| commit_one(&tx, w)).collect::<Result<Vec<_>, _>>()?;
             tx.commit()?;
-            Ok(CommitOutcome::Committed { seq: seq as u64 })
+            Ok(outcomes)
         })
         .await
     }
