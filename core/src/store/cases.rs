@@ -173,14 +173,14 @@ impl DeviceStore {
         let reference = self.reference()?.clone();
         let mut doc = self.load_doc(case_id, "case")?;
         let before = doc.get_heads();
-        let case = Case::from_doc(&doc)?;
+        let mut case = Case::from_doc(&doc)?;
         if !reference.scope_of(&actor.user_id).writes(&case.grid, &case.departments()) {
             return Err(StoreError::OutOfScope(case.grid.clone()));
         }
-        for r in &refs {
-            Case::add_photo(&mut doc, r)?;
+        for r in refs {
+            Case::add_photo(&mut doc, &r)?;
+            case.photos.insert(r.hash.clone(), r);
         }
-        let case = Case::from_doc(&doc)?;
         let now = now_ms();
         let tx = self.conn.savepoint()?;
         docs::append(&tx, case_id, &mut doc, &before, true, now)?;
