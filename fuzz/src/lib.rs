@@ -36,12 +36,12 @@ pub fn doc_ingest(data: &[u8]) {
     };
     let id = "00000000-0000-7000-8000-000000000000";
     let mut docs = Vec::new();
-    if let Ok(doc) = AutoCommit::load(data) {
+    if let Ok(doc) = gridpatrol_core::model::untrusted::load(data) {
         docs.push(doc);
     }
-    if let Ok(change) = automerge::Change::from_bytes(data.to_vec()) {
+    if let Ok(change) = gridpatrol_core::model::untrusted::parse_change(data.to_vec()) {
         let mut doc = AutoCommit::new();
-        if doc.apply_changes([change]).is_ok() {
+        if gridpatrol_core::model::untrusted::apply_changes(&mut doc, vec![change]).is_ok() {
             docs.push(doc);
         }
     }

@@ -5,8 +5,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use automerge::AutoCommit;
-
 use crate::storage::{Storage, StorageError};
 
 /// Compacts up to `limit` documents with at least `min_changes` changes
@@ -15,7 +13,7 @@ pub async fn compact_once(storage: &dyn Storage, min_changes: u32, limit: u32) -
     let mut done = 0;
     for id in storage.compaction_candidates(min_changes, limit).await? {
         let Some(stored) = storage.load_doc(&id).await? else { continue };
-        match AutoCommit::load(&stored.bytes) {
+        match gridpatrol_core::model::untrusted::load(&stored.bytes) {
             Ok(mut doc) => {
                 storage.put_snapshot(&id, &doc.save(), stored.meta.seq).await?;
                 done += 1;

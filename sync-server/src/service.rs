@@ -327,7 +327,7 @@ impl SyncService {
     async fn load(&self, id: &str) -> Result<Option<(AutoCommit, u64)>, ApiError> {
         let Some(stored) = self.storage.load_doc(id).await? else { return Ok(None) };
         self.stats.docs_loaded.fetch_add(1, Ordering::Relaxed);
-        let doc = AutoCommit::load(&stored.bytes).map_err(|e| {
+        let doc = gridpatrol_core::model::untrusted::load(&stored.bytes).map_err(|e| {
             tracing::error!(doc = id, error = %e, "stored document does not load");
             ApiError::new(500, "stored_document_corrupt", format!("document {id} cannot be loaded"))
         })?;
@@ -342,7 +342,7 @@ impl SyncService {
         }
         push.changes
             .iter()
-            .map(|b| Change::from_bytes(b.to_vec()))
+            .map(|b| gridpatrol_core::model::untrusted::parse_change(b.to_vec()).map_err(|e| e.to_string()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| refuse("malformed_automerge", format!("a change does not parse: {e}")))
     }
@@ -363,7 +363,7 @@ impl SyncService {
         if new.is_empty() {
             return Ok(Prepared::Done(self.ack(&push.id, &mut doc, &heads)));
         }
-        if let Err(e) = doc.apply_changes(new.clone()) {
+        if let Err(e) = gridpatrol_core::model::untrusted::apply_changes(&mut doc, new.clone()) {
             return Ok(refuse("malformed_automerge", format!("changes do not apply: {e}")));
         }
         if !doc.get_missing_deps(&[]).is_empty() {
@@ -509,7 +509,7 @@ impl SyncService {
         if !is_valid_id(&m.id) {
             return refuse("invalid_id", "document ids are UUIDs".into());
         }
-        let msg = match Message::decode(&m.message) {
+        let msg = match gridpatrol_core::model::untrusted::decode_sync_message(&m.message) {
             Ok(msg) => msg,
             Err(e) => return refuse("malformed_automerge", format!("sync message does not parse: {e}")),
         };
@@ -529,7 +529,7 @@ impl SyncService {
                 None => vec![],
             };
             let mut state = State::new();
-            if let Err(e) = doc.sync().receive_sync_message(&mut state, msg.clone()) {
+            if let Err(e) = gridpatrol_core::model::untrusted::receive_sync_message(&mut doc, &mut state, msg.clone()) {
                 return refuse("malformed_automerge", format!("sync message does not apply: {e}"));
             }
             // Changes whose dependencies are missing stay queued inside

@@ -251,6 +251,29 @@ async fn hostile_input_gets_clear_errors_and_changes_nothing() {
         api.sync(&token, &request(vec![push(&id, DocKind::Case, changes_of(&mut not_a_case))])).await,
         "invalid_document"
     );
+    // Inputs the fuzzer found that make Automerge itself panic: refused,
+    // and the server keeps serving.
+    let fuzz_dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/regressions");
+    for name in [
+        "doc_ingest-automerge-import-ops-panic.bin",
+        "doc_ingest-hexane-rle-decoder-panic.bin",
+        "doc_ingest-automerge-bundle-oom.bin",
+    ] {
+        let bytes = std::fs::read(fuzz_dir.join(name)).unwrap();
+        refused!(
+            api.sync(&token, &request(vec![push(&id, DocKind::Case, vec![bytes.clone()])])).await,
+            "malformed_automerge"
+        );
+        let peek = DocSyncRequest {
+            version: 1,
+            docs: vec![DocSyncMessage { id: id.clone(), kind: DocKind::Case, message: ByteBuf::from(bytes) }],
+        };
+        let a = api.post_cbor("/sync/docs", Some(&token), wire::encode(&peek)).await;
+        tried += 1;
+        let r: wire::DocSyncResponse = wire::decode(&a.body).unwrap();
+        assert_eq!(r.refused[0].code, "malformed_automerge", "{:?}", r.refused);
+        assert_eq!(state(&server).await, before);
+    }
     // Another grid, someone else's name, a role the pusher does not have.
     let mut far = case_for(&id, "QS03-G01", &me, Role::GridWorker).to_new_doc(&ActorId::random()).unwrap();
     refused!(api.sync(&token, &request(vec![push(&id, DocKind::Case, changes_of(&mut far))])).await, "out_of_scope");

@@ -51,6 +51,10 @@ pub enum DocumentError {
     UnknownType,
     #[error("document is a {found}, expected a {expected}")]
     WrongType { expected: &'static str, found: &'static str },
+    #[error("Automerge failed on this input")]
+    AutomergePanicked,
+    #[error("not a valid Automerge change or message: {0}")]
+    Change(String),
     #[error("document schema {0} is newer than this app understands")]
     NewerSchema(u64),
     #[error("document claims id {claimed}, expected {expected}")]

@@ -7,6 +7,7 @@ mod document;
 mod org;
 mod patrol;
 mod reference;
+pub mod untrusted;
 
 pub use case::{
     CASE_SCHEMA, Case, CaseEvent, EventKind, Links, Location, LocationFix, LocationSource, PhotoRef, PhotoRole,

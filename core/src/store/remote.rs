@@ -2,7 +2,7 @@
 //! pulled changes, saving documents changed by the Automerge sync protocol,
 //! and storing downloaded photos after checking their hash.
 
-use automerge::{AutoCommit, Change, ChangeHash};
+use automerge::{AutoCommit, ChangeHash};
 use rusqlite::{Connection, params};
 
 use super::cases::reindex_case;
@@ -48,7 +48,7 @@ impl DeviceStore {
     ) -> Result<RemoteApply, StoreError> {
         let mut parsed = Vec::with_capacity(changes.len());
         for bytes in changes {
-            match Change::from_bytes(bytes.clone()) {
+            match crate::model::untrusted::parse_change(bytes.clone()) {
                 Ok(c) => parsed.push(c),
                 Err(e) => return Ok(RemoteApply::Invalid(format!("malformed change: {e}"))),
             }
@@ -62,7 +62,7 @@ impl DeviceStore {
             None if complete => (AutoCommit::new().with_actor(self.actor.clone()), None),
             None => return Ok(RemoteApply::NeedsFull),
         };
-        if let Err(e) = doc.apply_changes(parsed) {
+        if let Err(e) = crate::model::untrusted::apply_changes(&mut doc, parsed) {
             return Ok(RemoteApply::Invalid(e.to_string()));
         }
         if !doc.get_missing_deps(&[]).is_empty() {

@@ -182,7 +182,7 @@ impl DocSyncSession {
         for m in resp.docs {
             let Some((kind, state)) = self.pending.get_mut(&m.id) else { continue };
             let kind = *kind;
-            let msg = match Message::decode(&m.message) {
+            let msg = match crate::model::untrusted::decode_sync_message(&m.message) {
                 Ok(msg) => msg,
                 Err(e) => {
                     self.pending.remove(&m.id);
@@ -196,7 +196,7 @@ impl DocSyncSession {
             };
             let server_heads = msg.heads.clone();
             let (mut doc, before) = store.doc_for_sync(&m.id)?;
-            if let Err(e) = doc.sync().receive_sync_message(state, msg) {
+            if let Err(e) = crate::model::untrusted::receive_sync_message(&mut doc, state, msg) {
                 self.pending.remove(&m.id);
                 failures.push(SyncFailure { item: m.id, code: "invalid_from_server".into(), message: e.to_string() });
                 continue;
