@@ -9,10 +9,12 @@
 //! - [`photo`]: bounded photo ingest (orientation, EXIF, resize, hashes).
 //! - [`sync`]: the wire protocol and the sans-IO sync engine; the HTTP client
 //!   behind the `client` feature.
+//! - [`codes`]: every error code, with zh-CN and English text.
 //! - [`demo`]: the demo street office the product starts with.
 //!
 //! This crate knows nothing of Tauri or HTTP servers.
 
+pub mod codes;
 pub mod demo;
 pub mod ids;
 pub mod model;

@@ -36,10 +36,15 @@ pub fn doc_ingest(data: &[u8]) {
     };
     let id = "00000000-0000-7000-8000-000000000000";
     let mut docs = Vec::new();
-    if let Ok(doc) = gridpatrol_core::model::untrusted::load(data) {
+    if let Ok(doc) =
+        gridpatrol_core::model::untrusted::load(data, &mut gridpatrol_core::model::untrusted::Budget::document())
+    {
         docs.push(doc);
     }
-    if let Ok(change) = gridpatrol_core::model::untrusted::parse_change(data.to_vec()) {
+    if let Ok(change) = gridpatrol_core::model::untrusted::parse_change(
+        data,
+        &mut gridpatrol_core::model::untrusted::Budget::document(),
+    ) {
         let mut doc = AutoCommit::new();
         if gridpatrol_core::model::untrusted::apply_changes(&mut doc, vec![change]).is_ok() {
             docs.push(doc);

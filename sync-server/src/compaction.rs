@@ -13,7 +13,10 @@ pub async fn compact_once(storage: &dyn Storage, min_changes: u32, limit: u32) -
     let mut done = 0;
     for id in storage.compaction_candidates(min_changes, limit).await? {
         let Some(stored) = storage.load_doc(&id).await? else { continue };
-        match gridpatrol_core::model::untrusted::load(&stored.bytes) {
+        match gridpatrol_core::model::untrusted::load(
+            &stored.bytes,
+            &mut gridpatrol_core::model::untrusted::Budget::trusted(),
+        ) {
             Ok(mut doc) => {
                 storage.put_snapshot(&id, &doc.save(), stored.meta.seq).await?;
                 done += 1;

@@ -327,7 +327,11 @@ impl SyncService {
     async fn load(&self, id: &str) -> Result<Option<(AutoCommit, u64)>, ApiError> {
         let Some(stored) = self.storage.load_doc(id).await? else { return Ok(None) };
         self.stats.docs_loaded.fetch_add(1, Ordering::Relaxed);
-        let doc = gridpatrol_core::model::untrusted::load(&stored.bytes).map_err(|e| {
+        let doc = gridpatrol_core::model::untrusted::load(
+            &stored.bytes,
+            &mut gridpatrol_core::model::untrusted::Budget::trusted(),
+        )
+        .map_err(|e| {
             tracing::error!(doc = id, error = %e, "stored document does not load");
             ApiError::new(500, "stored_document_corrupt", format!("document {id} cannot be loaded"))
         })?;
@@ -340,9 +344,10 @@ impl SyncService {
         if !is_valid_id(&push.id) {
             return Err(refuse("invalid_id", "document ids are UUIDs".into()));
         }
+        let mut budget = gridpatrol_core::model::untrusted::Budget::document();
         push.changes
             .iter()
-            .map(|b| gridpatrol_core::model::untrusted::parse_change(b.to_vec()).map_err(|e| e.to_string()))
+            .map(|b| gridpatrol_core::model::untrusted::parse_change(b, &mut budget).map_err(|e| e.to_string()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| refuse("malformed_automerge", format!("a change does not parse: {e}")))
     }
@@ -509,7 +514,10 @@ impl SyncService {
         if !is_valid_id(&m.id) {
             return refuse("invalid_id", "document ids are UUIDs".into());
         }
-        let msg = match gridpatrol_core::model::untrusted::decode_sync_message(&m.message) {
+        let msg = match gridpatrol_core::model::untrusted::decode_sync_message(
+            &m.message,
+            &mut gridpatrol_core::model::untrusted::Budget::document(),
+        ) {
             Ok(msg) => msg,
             Err(e) => return refuse("malformed_automerge", format!("sync message does not parse: {e}")),
         };

@@ -55,6 +55,8 @@ pub enum DocumentError {
     AutomergePanicked,
     #[error("not a valid Automerge change or message: {0}")]
     Change(String),
+    #[error(transparent)]
+    Untrusted(#[from] super::untrusted::UntrustedError),
     #[error("document schema {0} is newer than this app understands")]
     NewerSchema(u64),
     #[error("document claims id {claimed}, expected {expected}")]

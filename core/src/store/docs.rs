@@ -39,7 +39,7 @@ pub fn load(conn: &Connection, id: &str, actor: &ActorId) -> Result<Option<AutoC
     while let Some(row) = rows.next()? {
         bytes.extend_from_slice(row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?);
     }
-    let doc = crate::model::untrusted::load(&bytes)?;
+    let doc = crate::model::untrusted::load(&bytes, &mut crate::model::untrusted::Budget::trusted())?;
     Ok(Some(doc.with_actor(actor.clone())))
 }
 

@@ -47,8 +47,9 @@ impl DeviceStore {
         complete: bool,
     ) -> Result<RemoteApply, StoreError> {
         let mut parsed = Vec::with_capacity(changes.len());
+        let mut budget = crate::model::untrusted::Budget::document();
         for bytes in changes {
-            match crate::model::untrusted::parse_change(bytes.clone()) {
+            match crate::model::untrusted::parse_change(bytes, &mut budget) {
                 Ok(c) => parsed.push(c),
                 Err(e) => return Ok(RemoteApply::Invalid(format!("malformed change: {e}"))),
             }

@@ -182,7 +182,10 @@ impl DocSyncSession {
         for m in resp.docs {
             let Some((kind, state)) = self.pending.get_mut(&m.id) else { continue };
             let kind = *kind;
-            let msg = match crate::model::untrusted::decode_sync_message(&m.message) {
+            let msg = match crate::model::untrusted::decode_sync_message(
+                &m.message,
+                &mut crate::model::untrusted::Budget::document(),
+            ) {
                 Ok(msg) => msg,
                 Err(e) => {
                     self.pending.remove(&m.id);
