@@ -1,21 +1,28 @@
-//! The Gridpatrol sync server: merges the documents of many devices, with
-//! per-grid access control, over embedded SQLite or PostgreSQL.
+//! The Gridpatrol sync server: merges the documents of many devices and
+//! decides who may see and write what, over embedded SQLite or PostgreSQL.
 //!
-//! - [`serve`] runs the HTTP service until `shutdown` resolves.
+//! - [`serve`] runs the service (HTTP or HTTPS) until `shutdown` resolves.
 //! - [`service::SyncService`] is the protocol logic without HTTP.
-//! - [`storage`] is the one storage trait and its two implementations.
-//! - [`blobs`] stores photos; [`auth`] does passwords and tokens;
-//!   [`validate`] decides what a user may write.
+//! - [`duty`] decides what a writer may write; [`auth`] does passwords and
+//!   tokens; [`limits`] holds every bound.
+//! - [`storage`] is the one storage trait and its two implementations;
+//!   [`blobstore`] holds photos.
+//! - [`net`] accepts connections (limits, timeouts, TLS); [`http`] maps
+//!   routes and error codes.
+//! - [`compaction`] and [`janitor`] run in the background.
 
 pub mod auth;
-pub mod blobs;
+pub mod blobstore;
 pub mod compaction;
+pub mod duty;
 pub mod error;
 pub mod http;
+pub mod janitor;
+pub mod limits;
+pub mod net;
 pub mod service;
 pub mod settings;
 pub mod storage;
-pub mod validate;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -33,16 +40,10 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Arc<service::SyncServi
     {
         std::fs::create_dir_all(dir)?;
     }
-    let storage = storage::open(&settings.database_url).await?;
-    let blobs = Arc::new(blobs::FsBlobStore::open(&settings.blob_dir, settings.max_blob_bytes)?);
-    let limits = service::Limits {
-        max_push_docs: settings.max_push_docs,
-        pull_page_docs: settings.pull_page_docs.max(1),
-        login_max_failures: settings.login_max_failures.max(1),
-        login_lockout: Duration::from_secs(settings.login_lockout_secs),
-        ..service::Limits::default()
-    };
-    Ok(Arc::new(service::SyncService::new(storage, blobs, limits)))
+    let storage = storage::open(&settings.database_url, settings.database_ca.as_deref()).await?;
+    let blobs = Arc::new(blobstore::fs::FsBlobStore::open(&settings.blob_dir)?);
+    let limits = limits::Limits::from(settings);
+    Ok(Arc::new(service::SyncService::new(storage, blobs, limits, settings.hash_concurrency)))
 }
 
 /// Serves the sync API on `listener` until `shutdown` resolves.
@@ -55,13 +56,18 @@ pub async fn serve(
     serve_service(service, &settings, listener, shutdown).await
 }
 
-/// Serves an already built service (tests keep a handle to its stats).
+/// Serves an already built service (tests keep a handle to it).
 pub async fn serve_service(
     service: Arc<service::SyncService>,
     settings: &Settings,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let tls = match (&settings.tls_cert, &settings.tls_key) {
+        (Some(cert), Some(key)) => Some(net::tls::acceptor(cert, key)?),
+        (None, None) => None,
+        _ => anyhow::bail!("tls_cert and tls_key go together"),
+    };
     let compactor = (settings.compaction_interval_secs > 0).then(|| {
         tokio::spawn(compaction::run(
             service.storage().clone(),
@@ -69,17 +75,38 @@ pub async fn serve_service(
             settings.compaction_min_changes,
         ))
     });
-    let limits = http::BodyLimits { sync_bytes: settings.max_body_bytes, ..http::BodyLimits::default() };
-    let app = http::router(service, limits)
+    let janitor = tokio::spawn(janitor::run(
+        service.clone(),
+        Duration::from_secs(settings.janitor_interval_secs),
+        Duration::from_secs(settings.upload_stale_secs),
+    ));
+    let limits = http::BodyLimits {
+        sync_bytes: settings.max_body_bytes,
+        body_timeout: Duration::from_secs(settings.body_timeout_secs),
+        ..http::BodyLimits::default()
+    };
+    let api = Arc::new(http::Api { service, trusted_proxies: settings.trusted_proxies.clone() });
+    let app = http::router(api, limits)
         // Bodies above 1 KiB travel gzip'd both ways (photos excepted); the
         // body limits apply to the decompressed size.
         .layer(tower_http::decompression::RequestDecompressionLayer::new())
         .layer(tower_http::compression::CompressionLayer::new().compress_when(http::compress_when()))
         .layer(tower_http::trace::TraceLayer::new_for_http());
-    tracing::info!(addr = %listener.local_addr()?, db = %settings::redact_url(&settings.database_url), "serving");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    let net_limits = net::NetLimits {
+        max_connections: settings.max_connections,
+        header_timeout: Duration::from_secs(settings.header_timeout_secs.max(1)),
+        idle_timeout: Duration::from_secs(settings.idle_timeout_secs.max(1)),
+    };
+    tracing::info!(
+        addr = %listener.local_addr()?,
+        tls = tls.is_some(),
+        db = %settings::redact_url(&settings.database_url),
+        "serving"
+    );
+    let served = net::serve(listener, app, tls, net_limits, shutdown).await;
     if let Some(c) = compactor {
         c.abort();
     }
-    Ok(())
+    janitor.abort();
+    Ok(served?)
 }

@@ -1,4 +1,5 @@
-//! `gridpatrol-server`: run the sync server and administer it.
+//! `gridpatrol-server`: run the sync server and administer it. Every
+//! administrative action is audited (as user `cli`).
 
 use std::path::PathBuf;
 
@@ -6,8 +7,9 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use gridpatrol_core::model::{Reference, Role, User};
 use gridpatrol_server::Settings;
-use gridpatrol_server::auth::hash_password;
-use gridpatrol_server::storage::Credentials;
+use gridpatrol_server::service::admin::InitialPasswords;
+use gridpatrol_server::service::audit::Actor;
+use gridpatrol_server::storage::AuditQuery;
 
 #[derive(Parser)]
 #[command(name = "gridpatrol-server", about = "Gridpatrol sync server", version)]
@@ -23,7 +25,8 @@ struct Cli {
 enum Command {
     /// Serve the sync API.
     Serve {
-        /// Import the demo street office first if the database is empty.
+        /// Import the demo street office first if the database is empty
+        /// (every demo user's password is `gridpatrol`).
         #[arg(long)]
         demo: bool,
     },
@@ -34,13 +37,11 @@ enum Command {
         #[arg(long, env = "GRIDPATROL_ADMIN_PASSWORD")]
         password: String,
     },
-    /// Import the org tree, categories and users (the demo dataset by default).
+    /// Import the org tree, categories and users (the demo dataset by
+    /// default). New users get a one-time password each, printed once.
     Import {
         /// A reference JSON file ({org, users, categories, calendar}).
         file: Option<PathBuf>,
-        /// Initial password for users who have none yet.
-        #[arg(long, default_value = gridpatrol_core::demo::DEMO_PASSWORD)]
-        password: String,
     },
     /// Manage users.
     User {
@@ -52,11 +53,35 @@ enum Command {
         #[command(subcommand)]
         action: DeviceAction,
     },
+    /// Read the audit log, newest first.
+    Audit {
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        device: Option<String>,
+        /// From this time (RFC 3339, or a date like 2026-12-01).
+        #[arg(long)]
+        since: Option<String>,
+        /// Until this time (exclusive).
+        #[arg(long)]
+        until: Option<String>,
+        /// Only actions starting with this (e.g. `refused:`, `login`).
+        #[arg(long)]
+        action: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// HTTPS certificates.
+    Cert {
+        #[command(subcommand)]
+        action: CertAction,
+    },
 }
 
 #[derive(Subcommand)]
 enum UserAction {
-    /// Add a user (or update one with the same user name).
+    /// Add a user (or update one with the same user name). Without
+    /// --password a one-time password is generated and printed.
     Add {
         username: String,
         #[arg(long)]
@@ -67,15 +92,16 @@ enum UserAction {
         #[arg(long, value_delimiter = ',')]
         units: Vec<String>,
         #[arg(long, env = "GRIDPATROL_USER_PASSWORD")]
-        password: String,
+        password: Option<String>,
     },
-    /// Set a user's password.
+    /// Set a user's password (without --password: a one-time password,
+    /// changed at next login). Every login of the user ends.
     Passwd {
         username: String,
         #[arg(long, env = "GRIDPATROL_USER_PASSWORD")]
-        password: String,
+        password: Option<String>,
     },
-    /// Disable a user: no logins, and their devices stop syncing.
+    /// Disable a user: no logins, and every login of theirs ends.
     Disable { username: String },
     /// Enable a disabled user.
     Enable { username: String },
@@ -85,13 +111,48 @@ enum UserAction {
 enum DeviceAction {
     /// List devices.
     List,
-    /// Revoke a device's token.
+    /// Revoke a device: its logins end and no login revives it.
     Revoke { id: String },
+}
+
+#[derive(Subcommand)]
+enum CertAction {
+    /// Generate a self-signed certificate for an office LAN.
+    Generate {
+        /// Host names and IP addresses the server is reached at.
+        #[arg(long = "host", required = true)]
+        hosts: Vec<String>,
+        /// Where to write cert.pem and key.pem.
+        #[arg(long, default_value = "gridpatrol-data/tls")]
+        out: PathBuf,
+    },
+    /// Print a certificate's SHA-256 fingerprint (what devices pin).
+    Fingerprint { cert: PathBuf },
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
     serde_json::from_value(serde_json::Value::String(s.to_owned()))
         .map_err(|_| "one of grid_worker, grid_leader, supervisor, street_leader, department, admin".into())
+}
+
+fn parse_time(s: &str) -> anyhow::Result<i64> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t.timestamp_millis());
+    }
+    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").with_context(|| format!("not a time or date: {s}"))?;
+    Ok(d.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp_millis())
+}
+
+fn print_passwords(created: &[(String, String)], one_time: bool) {
+    if created.is_empty() {
+        return;
+    }
+    if one_time {
+        println!("one-time passwords (shown once; each user sets their own at first login):");
+    }
+    for (user, password) in created {
+        println!("  {user}\t{password}");
+    }
 }
 
 #[tokio::main]
@@ -103,12 +164,14 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     let settings = Settings::load(cli.config.as_deref()).context("reading settings")?;
+    let cli_actor = Actor::cli();
     match cli.command {
         Command::Serve { demo } => {
             let service = gridpatrol_server::build(&settings).await?;
             if demo && service.storage().reference().await?.is_none() {
-                service.import(&gridpatrol_core::demo::reference(), gridpatrol_core::demo::DEMO_PASSWORD).await?;
-                tracing::info!(password = "(the demo password)", "imported the demo street office");
+                let shared = InitialPasswords::Shared(gridpatrol_core::demo::DEMO_PASSWORD.into());
+                service.import(&cli_actor, &gridpatrol_core::demo::reference(), &shared).await?;
+                tracing::warn!("imported the demo street office; every demo user's password is `gridpatrol`");
             }
             let listener = tokio::net::TcpListener::bind(settings.listen).await?;
             let shutdown = async {
@@ -125,78 +188,150 @@ async fn main() -> anyhow::Result<()> {
                     users: vec![],
                     categories: gridpatrol_core::demo::categories(),
                     calendar: Default::default(),
+                    rating_rules: Default::default(),
                 },
             };
             upsert_user(&mut reference, &admin, "管理员", Role::Admin, vec![])?;
-            service.storage().put_reference(&reference).await?;
-            set_password(&service, &reference, &admin, &password).await?;
-            println!(
-                "initialised {} with admin {admin}",
-                gridpatrol_server::settings::redact_url(&settings.database_url)
-            );
+            service.import(&cli_actor, &reference, &InitialPasswords::Shared(password.clone())).await?;
+            service.set_password(&cli_actor, &admin, &password, false).await?;
+            println!("initialised {} with admin {admin}", gridpatrol_server::settings::redact_url(&settings.database_url));
             Ok(())
         }
-        Command::Import { file, password } => {
-            let reference = match file {
+        Command::Import { file } => {
+            let service = gridpatrol_server::build(&settings).await?;
+            let (reference, passwords) = match file {
                 Some(f) => {
-                    serde_json::from_slice(&std::fs::read(&f)?).with_context(|| format!("reading {}", f.display()))?
+                    let r: Reference = serde_json::from_slice(&std::fs::read(&f)?)
+                        .with_context(|| format!("reading {}", f.display()))?;
+                    (r, InitialPasswords::OneTime)
                 }
-                None => gridpatrol_core::demo::reference(),
+                None => {
+                    println!("importing the demo street office: every demo user's password is `gridpatrol`");
+                    (gridpatrol_core::demo::reference(), InitialPasswords::Shared(gridpatrol_core::demo::DEMO_PASSWORD.into()))
+                }
             };
-            let service = gridpatrol_server::build(&settings).await?;
-            let version = service.import(&reference, &password).await?;
+            let (version, created) = service.import(&cli_actor, &reference, &passwords).await?;
             println!(
-                "imported {} users, {} org units (reference version {version})",
+                "imported {} users, {} org units (reference version {version}); {} new users",
                 reference.users.len(),
-                reference.org.units.len()
+                reference.org.units.len(),
+                created.len()
             );
+            print_passwords(&created, passwords == InitialPasswords::OneTime);
             Ok(())
         }
-        Command::User { action } => {
-            let service = gridpatrol_server::build(&settings).await?;
-            let (_, mut reference) = service.storage().reference().await?.context("run import or init first")?;
-            match action {
-                UserAction::Add { username, name, role, units, password } => {
-                    upsert_user(&mut reference, &username, &name, role, units)?;
-                    reference.validate().map_err(anyhow::Error::msg)?;
-                    service.storage().put_reference(&reference).await?;
-                    set_password(&service, &reference, &username, &password).await?;
-                    println!("saved user {username}");
-                }
-                UserAction::Passwd { username, password } => {
-                    set_password(&service, &reference, &username, &password).await?;
-                    println!("password changed for {username}");
-                }
-                UserAction::Disable { username } => set_disabled(&service, &username, true).await?,
-                UserAction::Enable { username } => set_disabled(&service, &username, false).await?,
-            }
-            Ok(())
-        }
+        Command::User { action } => user(&settings, &cli_actor, action).await,
         Command::Device { action } => {
             let service = gridpatrol_server::build(&settings).await?;
             match action {
                 DeviceAction::List => {
                     for d in service.storage().devices().await? {
-                        let state = if d.revoked {
-                            "revoked"
-                        } else if d.user_disabled {
-                            "user disabled"
-                        } else {
-                            "active"
-                        };
-                        println!("{}\t{}\t{}\t{state}", d.id, d.user_id, d.name);
+                        let state = if d.revoked_at.is_some() { "revoked" } else { "active" };
+                        let tokens = service.storage().tokens_of_device(&d.id).await?;
+                        let live = tokens.iter().filter(|t| t.revoked_at.is_none()).count();
+                        println!("{}\t{}\t{}\t{state}\t{live} live logins", d.id, d.first_user, d.name);
                     }
                 }
                 DeviceAction::Revoke { id } => {
-                    if !service.storage().revoke_device(&id).await? {
-                        bail!("no device {id}");
-                    }
+                    service.revoke_device(&cli_actor, &id).await?;
                     println!("revoked {id}");
                 }
             }
             Ok(())
         }
+        Command::Audit { user, device, since, until, action, limit } => {
+            let service = gridpatrol_server::build(&settings).await?;
+            let user_id = match user {
+                Some(u) if !u.starts_with("u-") && u != "cli" => {
+                    let (_, r) = service.reference().await?;
+                    Some(r.user_by_name(&u).map(|x| x.id.clone()).unwrap_or(u))
+                }
+                other => other,
+            };
+            let q = AuditQuery {
+                user_id,
+                device_id: device,
+                since: since.as_deref().map(parse_time).transpose()?,
+                until: until.as_deref().map(parse_time).transpose()?,
+                action_prefix: action,
+                limit,
+            };
+            for e in service.audit_log(&q).await? {
+                let at = chrono::DateTime::from_timestamp_millis(e.at).map(|t| t.to_rfc3339()).unwrap_or_default();
+                println!("{at}\t{}\t{}\t{}\t{}\t{}\t{}", e.user_id, e.device_id, e.addr, e.action, e.subject, e.detail.escape_debug());
+            }
+            Ok(())
+        }
+        Command::Cert { action } => match action {
+            CertAction::Generate { hosts, out } => {
+                let (cert, key, fingerprint) = gridpatrol_server::net::tls::self_signed(&hosts)?;
+                std::fs::create_dir_all(&out)?;
+                std::fs::write(out.join("cert.pem"), cert)?;
+                write_private(&out.join("key.pem"), key.as_bytes())?;
+                println!("wrote {0}/cert.pem and {0}/key.pem", out.display());
+                println!("set tls_cert and tls_key (or GRIDPATROL_TLS_CERT / GRIDPATROL_TLS_KEY) to serve HTTPS");
+                println!("fingerprint (devices show it at first login; compare it):\n  {fingerprint}");
+                Ok(())
+            }
+            CertAction::Fingerprint { cert } => {
+                println!("{}", gridpatrol_server::net::tls::fingerprint_of(&cert)?);
+                Ok(())
+            }
+        },
     }
+}
+
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    opts.open(path)?.write_all(bytes)?;
+    Ok(())
+}
+
+async fn user(settings: &Settings, actor: &Actor, action: UserAction) -> anyhow::Result<()> {
+    let service = gridpatrol_server::build(settings).await?;
+    let (_, reference) = service.reference().await.context("run import or init first")?;
+    let mut reference = (*reference).clone();
+    match action {
+        UserAction::Add { username, name, role, units, password } => {
+            upsert_user(&mut reference, &username, &name, role, units)?;
+            reference.validate().map_err(anyhow::Error::msg)?;
+            let passwords = match &password {
+                Some(p) => InitialPasswords::Shared(p.clone()),
+                None => InitialPasswords::OneTime,
+            };
+            let (_, created) = service.import(actor, &reference, &passwords).await?;
+            if let Some(p) = password.filter(|_| created.is_empty()) {
+                service.set_password(actor, &username, &p, false).await?;
+            }
+            println!("saved user {username}");
+            print_passwords(&created, passwords == InitialPasswords::OneTime);
+        }
+        UserAction::Passwd { username, password } => {
+            let (password, one_time) = match password {
+                Some(p) => (p, false),
+                None => (gridpatrol_server::auth::tokens::one_time_password(), true),
+            };
+            service.set_password(actor, &username, &password, one_time).await?;
+            if one_time {
+                println!("one-time password for {username} (changed at next login): {password}");
+            } else {
+                println!("password changed for {username}; their logins have ended");
+            }
+        }
+        UserAction::Disable { username } => {
+            service.set_disabled(actor, &username, true).await?;
+            println!("{username} is now disabled; their logins have ended");
+        }
+        UserAction::Enable { username } => {
+            service.set_disabled(actor, &username, false).await?;
+            println!("{username} is now enabled");
+        }
+    }
+    Ok(())
 }
 
 fn upsert_user(
@@ -212,40 +347,5 @@ fn upsert_user(
     let id = format!("u-{username}");
     reference.users.retain(|u| u.username != username);
     reference.users.push(User { id, username: username.into(), name: name.into(), role, units });
-    Ok(())
-}
-
-async fn set_password(
-    service: &gridpatrol_server::service::SyncService,
-    reference: &Reference,
-    username: &str,
-    password: &str,
-) -> anyhow::Result<()> {
-    if password.chars().count() < 8 {
-        bail!("passwords need at least 8 characters");
-    }
-    let user = reference.user_by_name(username).with_context(|| format!("no user {username}"))?;
-    let disabled = service.storage().credentials(username).await?.is_some_and(|c| c.disabled);
-    service
-        .storage()
-        .put_credentials(&Credentials {
-            user_id: user.id.clone(),
-            username: username.into(),
-            password_hash: hash_password(password),
-            disabled,
-        })
-        .await?;
-    Ok(())
-}
-
-async fn set_disabled(
-    service: &gridpatrol_server::service::SyncService,
-    username: &str,
-    disabled: bool,
-) -> anyhow::Result<()> {
-    let mut cred = service.storage().credentials(username).await?.with_context(|| format!("no user {username}"))?;
-    cred.disabled = disabled;
-    service.storage().put_credentials(&cred).await?;
-    println!("{username} is now {}", if disabled { "disabled" } else { "enabled" });
     Ok(())
 }

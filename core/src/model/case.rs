@@ -176,11 +176,14 @@ pub enum EventKind {
     Deferred,
     /// 作废: voided (a duplicate, a mistake). Final.
     Voided,
+    /// 更正: the case's details (title, category, location…) were corrected;
+    /// the note names the fields. Changes no status.
+    Amended,
 }
 
 impl EventKind {
     /// Every kind, in workflow order.
-    pub const ALL: [EventKind; 13] = [
+    pub const ALL: [EventKind; 14] = [
         EventKind::Reported,
         EventKind::HandledOnSpot,
         EventKind::Escalated,
@@ -194,6 +197,7 @@ impl EventKind {
         EventKind::Relapsed,
         EventKind::Deferred,
         EventKind::Voided,
+        EventKind::Amended,
     ];
 }
 
@@ -214,7 +218,9 @@ pub struct CaseEvent {
     pub note: String,
     /// Hashes of photos taken for this step.
     pub photos: Vec<String>,
-    /// For `Dispatched`: the department it went to.
+    /// For `Dispatched`: the department it went to. For `Handled` by a
+    /// department: that department (its feedback counts only while the
+    /// case is still assigned to it).
     pub department: Option<String>,
 }
 

@@ -26,15 +26,44 @@ pub enum PatrolKind {
     Special,
 }
 
-/// One patrol.
+impl PatrolKind {
+    /// Every kind.
+    pub const ALL: [PatrolKind; 4] = [PatrolKind::Morning, PatrolKind::Night, PatrolKind::Supervision, PatrolKind::Special];
+
+    /// Whether `role` runs patrols of this kind: grid staff walk morning
+    /// and night patrols, supervisors and leaders run supervision, special
+    /// campaigns involve everyone but departments.
+    pub fn allowed_for(self, role: super::Role) -> bool {
+        use super::Role as R;
+        match self {
+            PatrolKind::Morning | PatrolKind::Night => matches!(role, R::GridWorker | R::GridLeader | R::Admin),
+            PatrolKind::Supervision => matches!(role, R::Supervisor | R::GridLeader | R::StreetLeader | R::Admin),
+            PatrolKind::Special => role != R::Department,
+        }
+    }
+}
+
+/// One person's patrol. A team patrol (a night duty team) is one document
+/// per member, all with the same `team_code`: each member writes only their
+/// own document, so nobody can touch another member's track.
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize, TS)]
 pub struct Patrol {
     pub schema: u64,
     pub id: String,
     pub kind: PatrolKind,
     pub grid: String,
-    /// User ids of the team; night teams have several.
+    /// User ids of the team as declared at the start; night teams have several.
     pub team: Vec<String>,
+    /// A short code (six digits) the starter shows; members who join with
+    /// it, online or not, belong to the same team patrol.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub team_code: String,
+    /// For a member who joined: the starter's patrol.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub lead: Option<String>,
+    /// The member this document belongs to (the only one who writes it).
     pub started_by: String,
     pub started_at: Millis,
     pub ended_at: Option<Millis>,

@@ -44,6 +44,8 @@ impl DeviceStore {
             kind,
             grid: grid.to_owned(),
             team: members,
+            team_code: team_code(),
+            lead: None,
             started_by: actor.user_id.clone(),
             started_at: now,
             ended_at: None,
@@ -151,6 +153,12 @@ impl DeviceStore {
         tx.commit()?;
         self.get_patrol(patrol_id, now)
     }
+}
+
+/// A fresh six-digit join code.
+fn team_code() -> String {
+    let n = u128::from_str_radix(&new_id().replace('-', "")[20..], 16).unwrap_or(0);
+    format!("{:06}", n % 1_000_000)
 }
 
 /// A patrol's summary: time walked, streets checked, cases found/handled.

@@ -8,6 +8,7 @@
 //!   retries, backoff and resumable photo uploads.
 
 pub mod engine;
+pub mod pin;
 pub mod progress;
 pub mod session;
 pub mod wire;

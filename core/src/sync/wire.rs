@@ -4,6 +4,10 @@
 //!
 //! Endpoints (all under `/v1`, all but login with `Authorization: Bearer`):
 //! - `POST /login` (JSON): password → device token, user, reference data.
+//!   A one-time password must be replaced: send `new_password` with it.
+//! - `POST /logout`: revokes the token. `POST /token`: a fresh token for
+//!   the one presented (which is revoked). `POST /password` (JSON): changes
+//!   the password and revokes every token of the user but the new one.
 //! - `POST /sync`: the batched exchange. The device sends its cursor and
 //!   the changes of its dirty documents; the server applies what is in the
 //!   user's scope, acknowledges or refuses per document, and answers with
@@ -18,7 +22,17 @@ use serde::{Deserialize, Serialize};
 use crate::model::{DocKind, Reference, User};
 
 /// The protocol version this build speaks.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
+
+/// A position in the server's commit sequence and that commit's tag. A
+/// server restored from a backup has other commits at the same positions,
+/// so a cursor from the history it lost does not match, and the device
+/// sends everything again instead of silently skipping what was lost.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    pub seq: u64,
+    pub tag: u64,
+}
 
 /// Content type of CBOR bodies.
 pub const CBOR: &str = "application/cbor";
@@ -35,6 +49,9 @@ pub struct LoginRequest {
     pub device_id: String,
     /// A human name for the device list (model, OS).
     pub device_name: String,
+    /// Replaces the password (required when it is a one-time password).
+    #[serde(default)]
+    pub new_password: Option<String>,
 }
 
 /// The answer to a successful login.
@@ -45,14 +62,32 @@ pub struct LoginResponse {
     pub user: User,
     pub reference: Reference,
     pub reference_version: u64,
+    /// When the token dies if unused (each use extends it).
+    pub expires_at: i64,
+}
+
+/// `POST /v1/token`: the replacement token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenResponse {
+    pub token: String,
+    pub expires_at: i64,
+}
+
+/// `POST /v1/password` (JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChange {
+    pub old_password: String,
+    pub new_password: String,
 }
 
 /// `POST /v1/sync`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncRequest {
     pub version: u32,
-    /// Everything in scope up to this server sequence number is on the device.
-    pub cursor: u64,
+    /// Everything in scope up to this commit is on the device.
+    pub cursor: Cursor,
+    /// The newest commit the server made of this device's pushes.
+    pub acked: Cursor,
     /// The reference data version the device holds.
     pub reference_version: u64,
     /// Changes of the device's dirty documents.
@@ -75,7 +110,9 @@ pub struct DocPush {
 pub struct SyncResponse {
     pub version: u32,
     /// The cursor to send next time.
-    pub cursor: u64,
+    pub cursor: Cursor,
+    /// The newest commit made of this request's pushes (zero if none).
+    pub acked: Cursor,
     /// More changes are waiting: sync again with the new cursor.
     pub more: bool,
     /// Pushed documents the server now holds up to the given heads.
@@ -87,10 +124,15 @@ pub struct SyncResponse {
     /// Newer reference data, when the device's version is behind.
     pub reference: Option<Box<Reference>>,
     pub reference_version: u64,
-    /// The device's cursor is ahead of the server (restored from a backup):
-    /// the device must send everything again; the server keeps what it has.
+    /// The device's cursor or acknowledgement is from a history the server
+    /// no longer has (restored from a backup): the device must send
+    /// everything again; the server keeps what it has.
     #[serde(default)]
     pub resync: bool,
+    /// Photos documents in the device's scope reference that the server
+    /// lacks (lost, or never arrived): a device holding one uploads it.
+    #[serde(default)]
+    pub wanted_blobs: Vec<String>,
 }
 
 /// The server holds `heads` of document `id`.
@@ -196,7 +238,8 @@ mod tests {
     fn round_trips_and_rejects_garbage() {
         let req = SyncRequest {
             version: PROTOCOL_VERSION,
-            cursor: 42,
+            cursor: Cursor { seq: 42, tag: 7 },
+            acked: Cursor::default(),
             reference_version: 3,
             push: vec![DocPush {
                 id: "a".into(),
@@ -216,7 +259,13 @@ mod tests {
 
     #[test]
     fn an_empty_exchange_is_small() {
-        let req = SyncRequest { version: 1, cursor: 123_456_789, reference_version: 9, push: vec![] };
-        assert!(encode(&req).len() < 64, "{} bytes", encode(&req).len());
+        let req = SyncRequest {
+            version: PROTOCOL_VERSION,
+            cursor: Cursor { seq: 123_456_789, tag: u64::MAX >> 1 },
+            acked: Cursor { seq: 123_456_700, tag: u64::MAX >> 1 },
+            reference_version: 9,
+            push: vec![],
+        };
+        assert!(encode(&req).len() < 128, "{} bytes", encode(&req).len());
     }
 }

@@ -48,6 +48,8 @@ pub enum IgnoreReason {
     RacedWithRework,
     /// A second `Reported` event.
     DuplicateReport,
+    /// Feedback from a department the case is no longer assigned to.
+    NotAssigned,
 }
 
 /// One event and its outcome, in fold order.
@@ -122,6 +124,9 @@ fn apply(
     if !role_may(ev.role, ev.kind) {
         return ignored(IgnoreReason::RoleNotPermitted);
     }
+    if ev.kind == EventKind::Handled && ev.department.is_some() && ev.department != d.department {
+        return ignored(IgnoreReason::NotAssigned);
+    }
     let from = d.status;
     // A rework order that had not seen the close re-opens for rework.
     if from == CaseStatus::Closed
@@ -153,6 +158,8 @@ fn apply(
     }
     if ev.kind == EventKind::LookBackPassed {
         d.lookback_passed = true;
+    } else if ev.kind == EventKind::Amended {
+        // A correction changes details, not where the case stands.
     } else {
         enter(d, ev, to);
     }
@@ -201,10 +208,10 @@ pub fn total_order(events: &BTreeMap<String, CaseEvent>) -> Vec<&CaseEvent> {
             Some(Reverse((_, id))) => id,
             // A cycle: release the smallest remaining event.
             None => events
-                .values()
-                .filter(|e| !done.contains(&e.id))
-                .min_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)))
-                .map(|e| e.id.clone())
+                .iter()
+                .filter(|(k, _)| !done.contains(*k))
+                .min_by(|a, b| (a.1.at, a.0).cmp(&(b.1.at, b.0)))
+                .map(|(k, _)| k.clone())
                 .expect("events remain"),
         };
         if !done.insert(next.clone()) {

@@ -9,10 +9,12 @@
 
 pub mod calendar;
 pub mod fold;
+pub mod log;
 pub mod rules;
 pub mod sla;
 
 pub use calendar::WorkCalendar;
 pub use fold::{Derived, IgnoreReason, Outcome, TimelineEntry, derive};
-pub use rules::{CaseStatus, Step, WorkflowError, allowed_actions, check_append, role_may, transition};
+pub use log::{LogError, ancestors, validate_log};
+pub use rules::{CaseStatus, Step, WorkflowError, allowed_actions, check_append, may_amend, role_may, transition};
 pub use sla::{Sla, SlaState, sla_for};

@@ -99,6 +99,7 @@ pub fn transition(status: CaseStatus, kind: EventKind) -> Option<CaseStatus> {
         (S::Closed, E::LookBackPassed) => S::Closed,
         (S::Closed, E::Relapsed) => S::Relapsed,
         (s, E::Deferred) if s.is_open() => S::Deferred,
+        (s, E::Amended) => s,
         _ => return None,
     };
     Some(next)
@@ -118,6 +119,21 @@ pub fn role_may(role: Role, kind: EventKind) -> bool {
         E::Handled => matches!(role, R::Department | R::Admin),
         E::Verified | E::Closed | E::ReturnedForRework => role != R::Department,
         E::LookBackPassed | E::Relapsed => matches!(role, R::GridWorker | R::GridLeader | R::Supervisor | R::Admin),
+        // Who may correct which details is decided with the case's state
+        // (the reporter before acceptance, leaders after): see `may_amend`.
+        E::Amended => role != R::Department,
+    }
+}
+
+/// Whether `role` (the reporter of the case, or not) may correct a case's
+/// details while it is in `status`: the reporter until it is accepted,
+/// leaders and supervisors at any time but after voiding, departments never.
+pub fn may_amend(role: Role, is_reporter: bool, status: CaseStatus) -> bool {
+    use CaseStatus as S;
+    match role {
+        Role::Department => false,
+        Role::GridLeader | Role::Supervisor | Role::StreetLeader | Role::Admin => status != S::Voided,
+        Role::GridWorker => is_reporter && matches!(status, S::Reported | S::Escalated | S::Relapsed),
     }
 }
 
@@ -143,9 +159,13 @@ pub fn check_append(role: Role, status: CaseStatus, kind: EventKind) -> Result<(
     Ok(())
 }
 
-/// The actions `role` may take on a case in `status`, for the UI's buttons.
+/// The workflow actions `role` may take on a case in `status`, for the UI's
+/// buttons (corrections are offered separately, see [`may_amend`]).
 pub fn allowed_actions(role: Role, status: CaseStatus) -> Vec<EventKind> {
-    EventKind::ALL.into_iter().filter(|&k| check_append(role, status, k).is_ok()).collect()
+    EventKind::ALL
+        .into_iter()
+        .filter(|&k| k != EventKind::Amended && check_append(role, status, k).is_ok())
+        .collect()
 }
 
 #[cfg(test)]

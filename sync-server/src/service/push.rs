@@ -1,0 +1,230 @@
+//! Documents in: each pushed document's changes are parsed under a budget,
+//! applied to the server's copy, bounded in size, checked against the
+//! pusher's duty and then committed — all of a request's documents in one
+//! transaction; documents another writer changed meanwhile are redone one
+//! by one.
+
+use std::collections::HashSet;
+use std::sync::atomic::Ordering;
+
+use automerge::{AutoCommit, Change, ChangeHash};
+use gridpatrol_core::codes::ErrorCode;
+use gridpatrol_core::ids::is_valid_id;
+use gridpatrol_core::model::DocKind;
+use gridpatrol_core::model::untrusted::{self, Budget};
+use gridpatrol_core::sync::wire::{DocAck, DocPush, from_wire, to_wire};
+use gridpatrol_core::time::now_ms;
+
+use super::SyncService;
+use super::audit::Actor;
+use crate::auth::AuthUser;
+use crate::duty::{self, Context};
+use crate::error::{ServerError, refuse};
+use crate::storage::{CommitOutcome, CommitRef, DocWrite};
+
+/// Commit attempts when other writers race on the same document.
+const COMMIT_ATTEMPTS: usize = 8;
+
+/// A push's answer, the hashes of its changes, and the commit it made.
+pub(crate) struct Pushed {
+    pub id: String,
+    pub answer: Result<DocAck, ServerError>,
+    pub hashes: HashSet<Vec<u8>>,
+    pub commit: Option<CommitRef>,
+}
+
+/// A push after preparation: answered already, or waiting to be written.
+enum Prepared {
+    Done(Result<DocAck, ServerError>),
+    Write { write: Box<DocWrite>, doc: Box<AutoCommit>, heads: Vec<ChangeHash> },
+}
+
+impl SyncService {
+    /// Loads the server's copy of a document.
+    pub(crate) async fn load(&self, id: &str) -> Result<Option<(AutoCommit, u64, u64)>, ServerError> {
+        let Some(stored) = self.storage.load_doc(id).await? else { return Ok(None) };
+        self.stats.docs_loaded.fetch_add(1, Ordering::Relaxed);
+        let doc = untrusted::load(&stored.bytes, &mut Budget::trusted()).map_err(|e| {
+            tracing::error!(doc = id, error = %e, "stored document does not load");
+            refuse(ErrorCode::StorageUnavailable, format!("document {id} cannot be loaded"))
+        })?;
+        Ok(Some((doc, stored.meta.seq, stored.meta.bytes)))
+    }
+
+    /// Parses a pushed document's changes under one budget.
+    fn parse_push(&self, push: &DocPush) -> Result<Vec<Change>, ServerError> {
+        if !is_valid_id(&push.id) {
+            return Err(refuse(ErrorCode::InvalidId, "document ids are UUIDs"));
+        }
+        let bytes: usize = push.changes.iter().map(|c| c.len()).sum();
+        if bytes > self.limits.max_doc_push_bytes {
+            return Err(refuse(
+                ErrorCode::TooLarge,
+                format!("{bytes} bytes of changes for one document (at most {})", self.limits.max_doc_push_bytes),
+            ));
+        }
+        let mut budget = Budget::document();
+        push.changes.iter().map(|b| untrusted::parse_change(b, &mut budget).map_err(malformed)).collect()
+    }
+
+    /// Applies a push to the server's current copy and checks it, without
+    /// committing: what to answer, or what to write.
+    async fn prepare_push(&self, who: &AuthUser, push: &DocPush, changes: &[Change]) -> Result<Prepared, ServerError> {
+        let heads = from_wire(&push.heads);
+        let (mut doc, before, expected, stored_bytes) = match self.load(&push.id).await? {
+            Some((doc, seq, bytes)) => (doc.clone(), Some(doc), Some(seq), bytes),
+            None => (AutoCommit::new(), None, None, 0),
+        };
+        let new: Vec<Change> =
+            changes.iter().filter(|c| doc.get_change_by_hash(&c.hash()).is_none()).cloned().collect();
+        if new.is_empty() {
+            return Ok(Prepared::Done(ack(&push.id, &mut doc, &heads)));
+        }
+        let added: u64 = new.iter().map(|c| c.raw_bytes().len() as u64).sum();
+        if stored_bytes + added > self.limits.max_doc_bytes {
+            return Ok(Prepared::Done(Err(refuse(
+                ErrorCode::TooLarge,
+                format!("the document would grow beyond {} bytes", self.limits.max_doc_bytes),
+            ))));
+        }
+        if let Err(e) = untrusted::apply_changes(&mut doc, new.clone()) {
+            return Ok(Prepared::Done(Err(malformed(e))));
+        }
+        if !doc.get_missing_deps(&[]).is_empty() {
+            return Ok(Prepared::Done(Err(refuse(ErrorCode::MissingDeps, "the server lacks earlier changes of this document"))));
+        }
+        Ok(match self.checked_write(who, push.kind, &push.id, before.as_ref(), &doc, expected, &new).await? {
+            Ok(write) => Prepared::Write { write: Box::new(write), doc: Box::new(doc), heads },
+            Err(e) => Prepared::Done(Err(e)),
+        })
+    }
+
+    /// Checks what `who` may write (the server's copy `before`, with `new`
+    /// applied, is `after`) and builds the write with its audit line.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn checked_write(
+        &self,
+        who: &AuthUser,
+        kind: DocKind,
+        id: &str,
+        before: Option<&AutoCommit>,
+        after: &AutoCommit,
+        expected_seq: Option<u64>,
+        new: &[Change],
+    ) -> Result<Result<DocWrite, ServerError>, ServerError> {
+        let (_, reference) = self.reference().await?;
+        let ctx = Context { who, reference: &reference, now: now_ms(), limits: &self.limits };
+        let accepted = match duty::check(kind, id, before, after, &ctx) {
+            Ok(a) => a,
+            Err(e) => return Ok(Err(e)),
+        };
+        let hashes: Vec<String> = new.iter().map(|c| hex::encode(c.hash().0)).collect();
+        let mut detail = hashes.join(",");
+        if !accepted.amended.is_empty() {
+            detail = format!("amended {}; {detail}", accepted.amended.join(","));
+        }
+        Ok(Ok(DocWrite {
+            id: id.to_owned(),
+            kind,
+            grid: accepted.grid,
+            departments: accepted.departments,
+            status: accepted.status,
+            expected_seq,
+            changes: new.iter().map(|c| (c.hash().0, c.raw_bytes().to_vec())).collect(),
+            blobs: accepted.blobs,
+            receipts: accepted.receipts,
+            audit: self.entry(&Actor::from(who), "push", id, &detail),
+        }))
+    }
+
+    /// Applies pushed documents: all prepared first, then committed in one
+    /// transaction; documents another writer changed meanwhile are redone
+    /// one by one. Refusals are not yet audited: [`Self::settle`] does it.
+    pub(crate) async fn apply_pushes(&self, who: &AuthUser, pushes: Vec<DocPush>) -> Result<Vec<Pushed>, ServerError> {
+        let mut results: Vec<Option<(Result<DocAck, ServerError>, Option<CommitRef>)>> = vec![None; pushes.len()];
+        let mut parsed: Vec<Vec<Change>> = Vec::with_capacity(pushes.len());
+        let mut pending = Vec::new();
+        for (i, push) in pushes.iter().enumerate() {
+            let changes = match self.parse_push(push) {
+                Ok(c) => c,
+                Err(e) => {
+                    results[i] = Some((Err(e), None));
+                    parsed.push(vec![]);
+                    continue;
+                }
+            };
+            match self.prepare_push(who, push, &changes).await? {
+                Prepared::Done(r) => results[i] = Some((r, None)),
+                Prepared::Write { write, doc, heads } => pending.push((i, *write, *doc, heads)),
+            }
+            parsed.push(changes);
+        }
+        let writes: Vec<DocWrite> = pending.iter().map(|(_, w, _, _)| w.clone()).collect();
+        let outcomes = if writes.is_empty() { vec![] } else { self.storage.commit_docs(&writes).await? };
+        for ((i, _, mut doc, heads), outcome) in pending.into_iter().zip(outcomes) {
+            self.count(outcome);
+            results[i] = Some(match outcome {
+                CommitOutcome::Committed(c) => (ack(&pushes[i].id, &mut doc, &heads), Some(c)),
+                CommitOutcome::Conflict => self.apply_push_alone(who, &pushes[i], &parsed[i]).await?,
+            });
+        }
+        Ok(results
+            .into_iter()
+            .zip(parsed)
+            .zip(pushes)
+            .map(|((r, changes), push)| {
+                let (answer, commit) = r.expect("every push answered");
+                Pushed { id: push.id, answer, hashes: changes.iter().map(|c| c.hash().0.to_vec()).collect(), commit }
+            })
+            .collect())
+    }
+
+    /// Applies one push, retrying while other writers race on the document.
+    async fn apply_push_alone(
+        &self,
+        who: &AuthUser,
+        push: &DocPush,
+        changes: &[Change],
+    ) -> Result<(Result<DocAck, ServerError>, Option<CommitRef>), ServerError> {
+        for _ in 0..COMMIT_ATTEMPTS {
+            match self.prepare_push(who, push, changes).await? {
+                Prepared::Done(r) => return Ok((r, None)),
+                Prepared::Write { write, mut doc, heads } => {
+                    let outcome = self.storage.commit_doc(&write).await?;
+                    self.count(outcome);
+                    if let CommitOutcome::Committed(c) = outcome {
+                        return Ok((ack(&push.id, &mut doc, &heads), Some(c)));
+                    }
+                }
+            }
+        }
+        Err(refuse(ErrorCode::Busy, format!("document {} is being changed by many devices; retry", push.id)))
+    }
+
+    pub(crate) fn count(&self, outcome: CommitOutcome) {
+        let counter = match outcome {
+            CommitOutcome::Committed(_) => &self.stats.docs_committed,
+            CommitOutcome::Conflict => &self.stats.commit_conflicts,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+pub(crate) fn malformed(e: gridpatrol_core::model::DocumentError) -> ServerError {
+    use gridpatrol_core::model::DocumentError as D;
+    use gridpatrol_core::model::untrusted::UntrustedError as U;
+    match e {
+        D::Untrusted(U::TooLarge(m)) => refuse(ErrorCode::TooLarge, m),
+        D::Untrusted(U::Refused(m)) => refuse(ErrorCode::ChunkRefused, m),
+        other => refuse(ErrorCode::MalformedAutomerge, other.to_string()),
+    }
+}
+
+/// Acknowledges the heads the device claimed, if the server holds them.
+fn ack(id: &str, doc: &mut AutoCommit, heads: &[ChangeHash]) -> Result<DocAck, ServerError> {
+    if heads.iter().all(|h| doc.get_change_by_hash(h).is_some()) {
+        Ok(DocAck { id: id.to_owned(), heads: to_wire(heads) })
+    } else {
+        Err(refuse(ErrorCode::MissingDeps, "the server lacks some of the device's changes; falling back to a full sync"))
+    }
+}
