@@ -9,11 +9,14 @@
 //! - [`photo`]: bounded photo ingest (orientation, EXIF, resize, hashes).
 //! - [`sync`]: the wire protocol and the sans-IO sync engine; the HTTP client
 //!   behind the `client` feature.
+//! - [`geo`]: coordinates for display, track filtering, street coverage,
+//!   the duplicate hint's spatial index, GeoJSON geometry and GIS import.
 //! - [`demo`]: the demo street office the product starts with.
 //!
 //! This crate knows nothing of Tauri or HTTP servers.
 
 pub mod demo;
+pub mod geo;
 pub mod ids;
 pub mod model;
 pub mod photo;
