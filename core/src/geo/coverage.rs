@@ -82,7 +82,8 @@ pub struct PatrolCoverage {
     pub duration_ms: Millis,
 }
 
-/// Street segments closer than this are treated as one point.
+/// Street segments shorter than this are left out, and the ends of walked
+/// intervals are found to this precision (m).
 const TOLERANCE_M: f64 = 0.01;
 
 /// The coverage of `streets` by `tracks` (one slice per team member, each
@@ -185,9 +186,9 @@ fn walked_intervals(
         RTree::bulk_load(segments.iter().enumerate().map(|(k, (line, _))| GeomWithData::new(*line, k)).collect());
     let mut walked = vec![Vec::new(); segments.len()];
     for t in track {
-        let (lo, hi) = (t.start.x.min(t.end.x), t.start.y.min(t.end.y));
-        let (lx, hy) = (t.start.x.max(t.end.x), t.start.y.max(t.end.y));
-        let reach = AABB::from_corners(Point::new(lo - d, hi - d), Point::new(lx + d, hy + d));
+        let (min_x, min_y) = (t.start.x.min(t.end.x), t.start.y.min(t.end.y));
+        let (max_x, max_y) = (t.start.x.max(t.end.x), t.start.y.max(t.end.y));
+        let reach = AABB::from_corners(Point::new(min_x - d, min_y - d), Point::new(max_x + d, max_y + d));
         for s in tree.locate_in_envelope_intersecting(&reach) {
             if let Some(interval) = within_reach(s.geom(), t, d) {
                 walked[s.data].push(interval);
