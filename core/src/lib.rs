@@ -10,12 +10,15 @@
 //! - [`sync`]: the wire protocol and the sans-IO sync engine; the HTTP client
 //!   behind the `client` feature.
 //! - [`codes`]: every error code, with zh-CN and English text.
+//! - [`geo`]: coordinates for display, track filtering, street coverage,
+//!   the duplicate hint's spatial index, GeoJSON geometry and GIS import.
 //! - [`demo`]: the demo street office the product starts with.
 //!
 //! This crate knows nothing of Tauri or HTTP servers.
 
 pub mod codes;
 pub mod demo;
+pub mod geo;
 pub mod ids;
 pub mod model;
 pub mod photo;

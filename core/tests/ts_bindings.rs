@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use gridpatrol_core::geo::{CoverageSettings, Crs, ImportSummary, PatrolCoverage, TrackSettings};
 use gridpatrol_core::model::{Department, LocationFix, OrgUnit, Reference, TrackPoint};
 use gridpatrol_core::store::{
     Actor, CaseDetail, CaseFilter, CasePage, GridStats, NewCase, NewEvent, PatrolDetail, PatrolListItem, StagedPhoto,
@@ -32,6 +33,11 @@ fn export_typescript_bindings() {
     StagedPhoto::export_all(&cfg).unwrap();
     TrackPoint::export_all(&cfg).unwrap();
     LocationFix::export_all(&cfg).unwrap();
+    Crs::export_all(&cfg).unwrap();
+    CoverageSettings::export_all(&cfg).unwrap();
+    PatrolCoverage::export_all(&cfg).unwrap();
+    TrackSettings::export_all(&cfg).unwrap();
+    ImportSummary::export_all(&cfg).unwrap();
     UnsyncedSummary::export_all(&cfg).unwrap();
     SessionInfo::export_all(&cfg).unwrap();
     SyncProgress::export_all(&cfg).unwrap();

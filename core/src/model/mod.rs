@@ -15,6 +15,6 @@ pub use case::{
 };
 pub use category::{Category, CategoryDictionary, CategoryError, CategoryKind, StepLimits, TimeLimit, WorkUnit};
 pub use document::{DocKind, DocumentError, doc_kind};
-pub use org::{Department, GridKind, OrgKind, OrgTree, OrgUnit, Role, Scope, User};
+pub use org::{Department, GridKind, OrgKind, OrgTree, OrgUnit, Role, Scope, StreetLine, User};
 pub use patrol::{PATROL_SCHEMA, Patrol, PatrolKind, PatrolSummary, StreetCheck, TrackPoint};
 pub use reference::Reference;

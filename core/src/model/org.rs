@@ -53,10 +53,26 @@ pub struct OrgUnit {
     /// For grids: the streets to check on a patrol, in walking order.
     #[serde(default)]
     pub streets: Vec<String>,
-    /// For grids: the boundary as a GeoJSON Polygon geometry (WGS-84).
+    /// For grids (and communities, the street office): the boundary as a
+    /// GeoJSON Polygon or MultiPolygon; for buildings: a Point or Polygon.
+    /// WGS-84.
     #[serde(default)]
     #[ts(type = "unknown")]
     pub boundary: Option<serde_json::Value>,
+    /// For grids: the streets' geometry, by name (a name may have several
+    /// pieces); names are among `streets`.
+    #[serde(default)]
+    pub street_lines: Vec<StreetLine>,
+}
+
+/// A street of a grid as drawn: one piece of its geometry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct StreetLine {
+    /// The street's name, as in the grid's `streets`.
+    pub name: String,
+    /// A GeoJSON LineString or MultiLineString (WGS-84).
+    #[ts(type = "unknown")]
+    pub geometry: serde_json::Value,
 }
 
 /// A department that cases are dispatched to (城管, 市政, 物业…).
@@ -197,7 +213,8 @@ impl OrgTree {
         }
     }
 
-    /// Checks the tree: unique ids, parents exist, grids have streets.
+    /// Checks the tree: unique ids, parents exist, grids have streets, and
+    /// geometry reads (see [`crate::geo::check_unit_geometry`]).
     pub fn validate(&self) -> Result<(), String> {
         let mut seen = BTreeSet::new();
         for u in &self.units {
@@ -217,6 +234,7 @@ impl OrgTree {
             if u.kind == OrgKind::Grid && u.streets.is_empty() {
                 return Err(format!("grid {} has no streets", u.id));
             }
+            crate::geo::check_unit_geometry(u)?;
         }
         Ok(())
     }
