@@ -31,7 +31,13 @@ pub fn categories() -> CategoryDictionary {
 /// The demo street office as reference data.
 pub fn reference() -> Reference {
     let demo: DemoFile = serde_json::from_str(DEMO_JSON).expect("built-in demo dataset is valid");
-    Reference { org: demo.org, users: demo.users, categories: categories(), calendar: demo.calendar }
+    Reference {
+        org: demo.org,
+        users: demo.users,
+        categories: categories(),
+        calendar: demo.calendar,
+        rating_rules: Default::default(),
+    }
 }
 
 #[cfg(test)]

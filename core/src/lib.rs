@@ -9,12 +9,14 @@
 //! - [`photo`]: bounded photo ingest (orientation, EXIF, resize, hashes).
 //! - [`sync`]: the wire protocol and the sans-IO sync engine; the HTTP client
 //!   behind the `client` feature.
+//! - [`kpi`]: the office's KPIs, overdue counts and red/yellow/blue ratings.
 //! - [`demo`]: the demo street office the product starts with.
 //!
 //! This crate knows nothing of Tauri or HTTP servers.
 
 pub mod demo;
 pub mod ids;
+pub mod kpi;
 pub mod model;
 pub mod photo;
 pub mod store;

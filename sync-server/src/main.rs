@@ -125,6 +125,7 @@ async fn main() -> anyhow::Result<()> {
                     users: vec![],
                     categories: gridpatrol_core::demo::categories(),
                     calendar: Default::default(),
+                    rating_rules: Default::default(),
                 },
             };
             upsert_user(&mut reference, &admin, "管理员", Role::Admin, vec![])?;

@@ -15,4 +15,4 @@ pub mod sla;
 pub use calendar::WorkCalendar;
 pub use fold::{Derived, IgnoreReason, Outcome, TimelineEntry, derive};
 pub use rules::{CaseStatus, Step, WorkflowError, allowed_actions, check_append, role_may, transition};
-pub use sla::{Sla, SlaState, sla_for};
+pub use sla::{Sla, SlaState, sla_for, step_limit, step_sla};
