@@ -10,11 +10,14 @@
 //! - [`sync`]: the wire protocol and the sans-IO sync engine; the HTTP client
 //!   behind the `client` feature.
 //! - [`kpi`]: the office's KPIs, overdue counts and red/yellow/blue ratings.
+//! - [`export`]: the daily patrol log and KPI report (XLSX), cases as CSV
+//!   and GeoJSON.
 //! - [`demo`]: the demo street office the product starts with.
 //!
 //! This crate knows nothing of Tauri or HTTP servers.
 
 pub mod demo;
+pub mod export;
 pub mod ids;
 pub mod kpi;
 pub mod model;
