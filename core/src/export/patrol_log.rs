@@ -65,10 +65,11 @@ impl PatrolLog {
         thumbnail: &dyn Fn(&Case) -> Option<Vec<u8>>,
         generated_at: Millis,
     ) -> PatrolLog {
-        let mut day_patrols: Vec<&PatrolFacts> =
-            patrols.iter().filter(|p| p.grid == grid && day.contains(p.started_at)).collect();
+        let mut day_patrols: Vec<&PatrolFacts> = crate::kpi::distinct_patrols(patrols)
+            .into_iter()
+            .filter(|p| p.grid == grid && day.contains(p.started_at))
+            .collect();
         day_patrols.sort_by(|a, b| (a.started_at, &a.id).cmp(&(b.started_at, &b.id)));
-        day_patrols.dedup_by(|a, b| a.id == b.id);
         let patrol_ids: Vec<&str> = day_patrols.iter().map(|p| p.id.as_str()).collect();
         let user_name = |id: &String| reference.user(id).map_or_else(|| id.clone(), |u| u.name.clone());
         let mut found: Vec<PatrolLogCase> = crate::kpi::distinct_cases(cases)

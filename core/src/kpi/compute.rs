@@ -288,7 +288,7 @@ fn prefer(a: &Case, b: &Case) -> bool {
 }
 
 /// Patrols by id, one per id (the later-ended, then greater serialised copy).
-fn distinct_patrols(patrols: &[PatrolFacts]) -> Vec<&PatrolFacts> {
+pub(crate) fn distinct_patrols(patrols: &[PatrolFacts]) -> Vec<&PatrolFacts> {
     let mut by_id: BTreeMap<&str, &PatrolFacts> = BTreeMap::new();
     for p in patrols {
         let keep_prev = by_id.get(p.id.as_str()).is_some_and(|prev| {

@@ -43,8 +43,8 @@ mod period;
 pub mod rating;
 mod samples;
 
-pub(crate) use compute::distinct_cases;
 pub use compute::{Dimension, KpiQuery, KpiRow, KpiTable, PatrolTotals, community_of, compute_kpis};
+pub(crate) use compute::{distinct_cases, distinct_patrols};
 pub use figure::{Figure, KpiFigures, Metric};
 pub use overdue::{GridOverdue, is_overdue, overdue_by_grid};
 pub use patrol::{PatrolFacts, track_length_m};
