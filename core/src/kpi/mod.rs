@@ -40,7 +40,8 @@ mod figure;
 mod overdue;
 mod patrol;
 mod period;
-pub mod rating;
+mod rating;
+mod rules;
 mod samples;
 
 pub use compute::{Dimension, KpiQuery, KpiRow, KpiTable, PatrolTotals, community_of, compute_kpis};
@@ -49,6 +50,5 @@ pub use figure::{Figure, KpiFigures, Metric};
 pub use overdue::{GridOverdue, is_overdue, overdue_by_grid};
 pub use patrol::{PatrolFacts, track_length_m};
 pub use period::{Granularity, Period};
-pub use rating::{
-    CheckOutcome, Comparison, GridRating, Measure, RatingLevel, RatingRule, RatingRules, RuleCheck, rate, rate_grids,
-};
+pub use rating::{CheckOutcome, GridRating, RuleCheck, rate, rate_grids};
+pub use rules::{Comparison, Measure, RatingLevel, RatingRule, RatingRules};
