@@ -54,7 +54,13 @@ pub fn reference() -> Reference {
             unit.boundary = Some(site);
         }
     }
-    Reference { org: demo.org, users: demo.users, categories: categories(), calendar: demo.calendar }
+    Reference {
+        org: demo.org,
+        users: demo.users,
+        categories: categories(),
+        calendar: demo.calendar,
+        rating_rules: Default::default(),
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,9 @@
 //! - [`codes`]: every error code, with zh-CN and English text.
 //! - [`geo`]: coordinates for display, track filtering, street coverage,
 //!   the duplicate hint's spatial index, GeoJSON geometry and GIS import.
+//! - [`kpi`]: the office's KPIs, overdue counts and red/yellow/blue ratings.
+//! - [`export`]: the daily patrol log and KPI report (XLSX), cases as CSV
+//!   and GeoJSON.
 //! - [`demo`]: the demo street office the product starts with.
 //!
 //! This crate knows nothing of Tauri or HTTP servers.
@@ -19,7 +22,9 @@
 pub mod codes;
 pub mod demo;
 pub mod geo;
+pub mod export;
 pub mod ids;
+pub mod kpi;
 pub mod model;
 pub mod photo;
 pub mod store;

@@ -5,6 +5,9 @@
 use std::path::PathBuf;
 
 use gridpatrol_core::geo::{CoverageSettings, Crs, ImportSummary, PatrolCoverage, TrackSettings};
+use gridpatrol_core::kpi::{
+    Dimension, Granularity, GridOverdue, GridRating, KpiQuery, KpiTable, Measure, Metric, RatingLevel, RatingRules,
+};
 use gridpatrol_core::model::{Department, LocationFix, OrgUnit, Reference, TrackPoint};
 use gridpatrol_core::store::{
     Actor, CaseDetail, CaseFilter, CasePage, GridStats, NewCase, NewEvent, PatrolDetail, PatrolListItem, StagedPhoto,
@@ -42,6 +45,16 @@ fn export_typescript_bindings() {
     SessionInfo::export_all(&cfg).unwrap();
     SyncProgress::export_all(&cfg).unwrap();
     SyncReport::export_all(&cfg).unwrap();
+    KpiQuery::export_all(&cfg).unwrap();
+    KpiTable::export_all(&cfg).unwrap();
+    Dimension::export_all(&cfg).unwrap();
+    Granularity::export_all(&cfg).unwrap();
+    Metric::export_all(&cfg).unwrap();
+    GridOverdue::export_all(&cfg).unwrap();
+    GridRating::export_all(&cfg).unwrap();
+    RatingLevel::export_all(&cfg).unwrap();
+    RatingRules::export_all(&cfg).unwrap();
+    Measure::export_all(&cfg).unwrap();
     // An index module so the UI imports from one place.
     let mut names: Vec<String> = std::fs::read_dir(&out)
         .unwrap()

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::{Category, CategoryDictionary, OrgTree, OrgUnit, Scope, User};
+use crate::kpi::RatingRules;
 use crate::workflow::WorkCalendar;
 
 /// Everything a device needs to know about its street office.
@@ -15,6 +16,9 @@ pub struct Reference {
     pub users: Vec<User>,
     pub categories: CategoryDictionary,
     pub calendar: WorkCalendar,
+    /// The rules of the monthly red / yellow / blue grid rating.
+    #[serde(default)]
+    pub rating_rules: RatingRules,
 }
 
 impl Reference {

@@ -8,6 +8,7 @@
 //! - list queries read the index only, never documents;
 //! - nothing is deleted on the device until the server has confirmed it.
 
+mod all_docs;
 mod blobs;
 mod cases;
 pub mod docs;

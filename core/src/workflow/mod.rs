@@ -17,4 +17,4 @@ pub use calendar::WorkCalendar;
 pub use fold::{Derived, IgnoreReason, Outcome, TimelineEntry, derive};
 pub use log::{LogError, ancestors, validate_log};
 pub use rules::{CaseStatus, Step, WorkflowError, allowed_actions, check_append, may_amend, role_may, transition};
-pub use sla::{Sla, SlaState, sla_for};
+pub use sla::{Sla, SlaState, sla_for, step_limit, step_sla};

@@ -7,7 +7,7 @@ use ts_rs::TS;
 use super::calendar::WorkCalendar;
 use super::fold::Derived;
 use super::rules::Step;
-use crate::model::Category;
+use crate::model::{Category, TimeLimit};
 use crate::time::Millis;
 
 /// The colour of a case's SLA.
@@ -47,19 +47,27 @@ impl Sla {
 /// (closed, deferred, voided).
 pub fn sla_for(derived: &Derived, category: &Category, calendar: &WorkCalendar) -> Option<Sla> {
     let step = derived.status.step()?;
-    let limit = match step {
+    Some(step_sla(step, derived.since, category, calendar))
+}
+
+/// The time limit of `step` for a category.
+pub fn step_limit(category: &Category, step: Step) -> TimeLimit {
+    match step {
         Step::Respond => category.limits.respond,
         Step::Accept => category.limits.accept,
         Step::Dispatch => category.limits.dispatch,
         Step::Handle => category.limits.handle,
         Step::Verify => category.limits.verify,
-    };
-    let minutes = calendar.limit_minutes(limit);
-    let start = derived.since;
-    Some(Sla {
+    }
+}
+
+/// The SLA of `step` entered at `start`, in working time.
+pub fn step_sla(step: Step, start: Millis, category: &Category, calendar: &WorkCalendar) -> Sla {
+    let minutes = calendar.limit_minutes(step_limit(category, step));
+    Sla {
         step,
         started_at: start,
         warn_at: calendar.add_working(start, minutes * 4 / 5),
         deadline: calendar.add_working(start, minutes),
-    })
+    }
 }

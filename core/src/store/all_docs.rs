@@ -1,0 +1,41 @@
+//! Every document of a kind, hydrated: the device's copy as input for the
+//! KPIs and exports ([`crate::kpi`], [`crate::export`]), which need whole
+//! documents rather than index rows.
+
+use super::{DeviceStore, StoreError, docs};
+use crate::model::{Case, DocKind, Patrol};
+
+impl DeviceStore {
+    /// Every case the device holds, by id. A document that cannot be read
+    /// is skipped with a warning, so one bad record does not hide the rest.
+    pub fn all_cases(&self) -> Result<Vec<Case>, StoreError> {
+        self.all_of(DocKind::Case, |doc| Case::from_doc(doc).map_err(Into::into))
+    }
+
+    /// Every patrol the device holds, by id (unreadable ones skipped).
+    pub fn all_patrols(&self) -> Result<Vec<Patrol>, StoreError> {
+        self.all_of(DocKind::Patrol, |doc| Patrol::from_doc(doc).map_err(Into::into))
+    }
+
+    fn all_of<T>(
+        &self,
+        kind: DocKind,
+        read: impl Fn(&automerge::AutoCommit) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut stmt = self.conn.prepare_cached("SELECT id FROM docs WHERE kind = ?1 ORDER BY id")?;
+        let ids: Vec<String> = stmt.query_map([kind.as_str()], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let loaded = docs::load(&self.conn, &id, &self.actor).and_then(|d| match d {
+                Some(doc) => read(&doc).map(Some),
+                None => Ok(None),
+            });
+            match loaded {
+                Ok(Some(v)) => out.push(v),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(id, kind = kind.as_str(), error = %e, "document skipped: cannot be read"),
+            }
+        }
+        Ok(out)
+    }
+}
