@@ -27,7 +27,7 @@ describe('backend commands', () => {
     const nc = {
       grid: 'QS01-G01', category: 'E0201', title: '', description: '', severity: 'normal' as const,
       location: { lat: null, lon: null, accuracy_m: null, source: 'manual' as const, street: null, address: '' },
-      photos: [], patrol: null, handled_on_spot: false, at: null,
+      photos: [], patrol: null, handled_on_spot: false, at: null, related: ['c0'],
     }
     await backend.caseCreate(nc)
     expect(invoke).toHaveBeenLastCalledWith('case_create', { new_case: nc })
@@ -44,8 +44,6 @@ describe('backend commands', () => {
     await backend.patrolCheckStreet('p1', '柳荫路', '')
     expect(invoke).toHaveBeenLastCalledWith('patrol_check_street', { id: 'p1', street: '柳荫路', note: '' })
 
-    await backend.patrolRecordTrack('p1', [{ at: 1, lat: 2, lon: 3, accuracy_m: null }])
-    expect(invoke).toHaveBeenLastCalledWith('patrol_record_track', { id: 'p1', points: [{ at: 1, lat: 2, lon: 3, accuracy_m: null }] })
 
     await backend.login('http://s', 'worker1', 'pw')
     expect(invoke).toHaveBeenLastCalledWith('login', { server: 'http://s', username: 'worker1', password: 'pw' })

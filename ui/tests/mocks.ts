@@ -8,3 +8,6 @@ vi.mock('@tauri-apps/api/core', () => ({
 vi.mock('@tauri-apps/api/event', () => ({
   listen: vi.fn(async () => () => {}),
 }))
+// jsdom has no WebGL: the map library is a recording fake (tests/maplibreMock.ts).
+vi.mock('maplibre-gl', () => import('./maplibreMock'))
+vi.mock('maplibre-gl/dist/maplibre-gl.css', () => ({}))

@@ -103,6 +103,7 @@ describe('Report a problem', () => {
         patrol: 'p1',
         handled_on_spot: false,
         at: null,
+        related: [],
       },
     })
     expect(router.currentRoute.value.fullPath).toBe('/patrol/p1')
