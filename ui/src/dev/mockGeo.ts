@@ -103,25 +103,68 @@ export function along(line: GeoPosition[], d: number): GeoPosition {
   return line[line.length - 1]
 }
 
-/** A walk through the grid's streets, one after another, starting at street `first`. */
-export function walkRoute(streets: MockStreet[], first = 0): GeoPosition[] {
+/** A walk through the grid's streets, one after another from street `first`; `jumps` are the legs between streets. */
+export interface Route {
+  line: GeoPosition[]
+  /** Indices i whose leg line[i] → line[i+1] goes from one street to the next (not recorded). */
+  jumps: Set<number>
+}
+
+export function walkRoute(streets: MockStreet[], first = 0): Route {
   const order = [...streets.slice(first), ...streets.slice(0, first)]
-  return order.flatMap((s, i) => (i % 2 === 0 ? s.line : [...s.line].reverse()))
+  const line: GeoPosition[] = []
+  const jumps = new Set<number>()
+  order.forEach((s, i) => {
+    if (line.length) jumps.add(line.length - 1)
+    line.push(...(i % 2 === 0 ? s.line : [...s.line].reverse()))
+  })
+  return { line, jumps }
+}
+
+/** Where a walker is `d` metres along a route, and whether that is between two streets. */
+function onRoute(r: Route, d: number): { at: GeoPosition; jumping: boolean } {
+  let left = Math.max(0, d)
+  for (let i = 1; i < r.line.length; i++) {
+    const seg = haversine(r.line[i - 1], r.line[i])
+    // Between streets the walker hurries (a short cut), five times as fast.
+    const cost = r.jumps.has(i - 1) ? seg / 5 : seg
+    if (left <= cost && cost > 0) {
+      const f = left / cost
+      const a = r.line[i - 1]
+      const b = r.line[i]
+      return { at: [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f], jumping: r.jumps.has(i - 1) }
+    }
+    left -= cost
+  }
+  return { at: r.line[r.line.length - 1], jumping: false }
 }
 
 const WALK_M_PER_S = 1.1
 const FIX_EVERY_MS = 5_000
 
-/** The fixes a walker on `route` records between two times (every 5 s). */
-export function walkFixes(route: GeoPosition[], startedAt: number, from: number, to: number): TrackPoint[] {
+/** The fixes a walker on `route` records between two times (every 5 s; none between streets). */
+export function walkFixes(route: Route, startedAt: number, from: number, to: number): TrackPoint[] {
   const out: TrackPoint[] = []
   const first = Math.ceil((from - startedAt) / FIX_EVERY_MS) * FIX_EVERY_MS + startedAt
   for (let at = first; at <= to; at += FIX_EVERY_MS) {
-    const [lon, lat] = along(route, ((at - startedAt) / 1000) * WALK_M_PER_S)
+    const { at: [lon, lat], jumping } = onRoute(route, ((at - startedAt) / 1000) * WALK_M_PER_S)
+    if (jumping) continue
     const jitter = ((at / FIX_EVERY_MS) % 7) - 3
     out.push({ at, lat: lat + jitter * 0.000004, lon: lon - jitter * 0.000003, accuracy_m: 6 + Math.abs(jitter) })
   }
   return out
+}
+
+/** A track as lines, split where the recorder had a gap (over 30 s). */
+export function trackLines(track: TrackPoint[]): GeoPosition[][] {
+  const lines: GeoPosition[][] = []
+  let prev: TrackPoint | undefined
+  for (const p of track) {
+    if (!prev || p.at - prev.at > 30_000) lines.push([])
+    lines[lines.length - 1].push([p.lon, p.lat])
+    prev = p
+  }
+  return lines.map((l) => (l.length === 1 ? [l[0], l[0]] : l))
 }
 
 const SAMPLE_M = 5

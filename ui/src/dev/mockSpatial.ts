@@ -8,7 +8,6 @@ import type {
   BasemapSettings,
   CasePinProps,
   GeoFeature,
-  GeoPosition,
   MapCrs,
   MapQuery,
   PatrolCoverage,
@@ -17,7 +16,7 @@ import type {
   PatrolHistoryItem,
   PatrolMember,
 } from '../lib/pendingTypes'
-import { demoBuildings, demoStreets, fromDisplay, lineLength, mapFeature, streetCoverage, toDisplay, walkFixes, walkRoute, type MockStreet } from './mockGeo'
+import { demoBuildings, demoStreets, fromDisplay, mapFeature, streetCoverage, toDisplay, trackLines, walkFixes, walkRoute, lineLength, type MockStreet } from './mockGeo'
 
 export interface SpatialCtx {
   reference: Reference
@@ -34,6 +33,7 @@ interface MockMember extends PatrolMember {
   /** Where on the grid's route this walker starts. */
   firstStreet: number
   walkFrom: number
+  recordedTo: number
 }
 interface MockPatrol {
   p: Patrol
@@ -61,17 +61,17 @@ export function createSpatial(ctx: SpatialCtx) {
 
   // --- the simulated recorder ---
   function record(mp: MockPatrol, now = Date.now()): void {
-    const route = walkRoute(streetsOf(mp.p.grid), 0)
     for (const m of mp.members) {
       const until = m.ended_at ?? mp.p.ended_at ?? now
-      const last = m.track[m.track.length - 1]?.at ?? m.walkFrom - 1
-      if (until <= last || route.length < 2) continue
+      const last = Math.max(m.recordedTo, m.walkFrom - 1)
+      m.recordedTo = Math.max(m.recordedTo, until)
+      if (until <= last || streetsOf(mp.p.grid).length === 0) continue
       const own = walkRoute(streetsOf(mp.p.grid), m.firstStreet)
       const fixes = walkFixes(own, m.walkFrom, last + 1, until)
       m.track.push(...fixes)
       m.track_points = m.track.length
       m.last_fix_at = m.track[m.track.length - 1]?.at ?? null
-      m.track_length_m = Math.round(lineLength(m.track.map((p) => [p.lon, p.lat])))
+      m.track_length_m = Math.round(trackLines(m.track).reduce((a, l) => a + lineLength(l), 0))
     }
   }
 
@@ -109,7 +109,7 @@ export function createSpatial(ctx: SpatialCtx) {
       synced: mp.synced,
       coverage: coverage(mp),
       join_code: mp.code,
-      members: mp.members.map(({ track: _t, firstStreet: _f, walkFrom: _w, ...m }) => m),
+      members: mp.members.map(({ track: _t, firstStreet: _f, walkFrom: _w, recordedTo: _r, ...m }) => m),
     }
   }
 
@@ -124,7 +124,7 @@ export function createSpatial(ctx: SpatialCtx) {
   }
 
   function member(userId: string, at: number, firstStreet: number): MockMember {
-    return { user_id: userId, joined_at: at, ended_at: null, track_points: 0, track_length_m: 0, last_fix_at: null, track: [], firstStreet, walkFrom: at }
+    return { user_id: userId, joined_at: at, ended_at: null, track_points: 0, track_length_m: 0, last_fix_at: null, track: [], firstStreet, walkFrom: at, recordedTo: 0 }
   }
 
   function start(kind: PatrolKind, grid: string, team: string[], by: string, at: number, code?: string): MockPatrol {
@@ -185,9 +185,9 @@ export function createSpatial(ctx: SpatialCtx) {
     const tracks = (mp?.members ?? [])
       .filter((m) => m.track.length > 0)
       .map((m): GeoFeature<{ user_id: string; name: string }> => {
-        const coords: GeoPosition[] = m.track.map((p) => [p.lon, p.lat])
-        if (coords.length === 1) coords.push(coords[0])
-        return { type: 'Feature', geometry: { type: 'LineString', coordinates: coords }, properties: { user_id: m.user_id, name: ctx.reference.users.find((x) => x.id === m.user_id)?.name ?? m.user_id } }
+        const lines = trackLines(m.track)
+        const properties = { user_id: m.user_id, name: ctx.reference.users.find((x) => x.id === m.user_id)?.name ?? m.user_id }
+        return { type: 'Feature', geometry: lines.length === 1 ? { type: 'LineString', coordinates: lines[0] } : { type: 'MultiLineString', coordinates: lines }, properties }
       })
     return {
       grids: fc(grids.map((g): GeoFeature<{ id: string; name: string }> => ({ type: 'Feature', geometry: g.boundary as GeoFeature<unknown>['geometry'], properties: { id: g.id, name: g.name } }))),
