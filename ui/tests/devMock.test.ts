@@ -3,6 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { installMockTauri } from '../src/dev/mockTauri'
 import type { MapLayers, NearbyCase, PatrolDetail, PatrolHistoryItem } from '../src/lib/pendingTypes'
+import { last } from './setup'
 
 type Invoke = (cmd: string, args?: unknown) => Promise<unknown>
 let call: Invoke
@@ -71,8 +72,8 @@ describe('dev mock: map contract', () => {
     expect(near[0].distance_m).toBeLessThanOrEqual(50)
     expect(await call('cases_nearby', { category: 'C0101', lat: 30.5, lon: 120.5, radius_m: 50 })).toEqual([])
     const d = (await call('case_add_evidence', { id: near[0].id, note: '又贴了', photos: [] })) as { derived: { timeline: Array<{ event: { kind: string; note: string }; outcome: { kind: string } }> } }
-    const last = d.derived.timeline.at(-1)!
-    expect(last.event).toMatchObject({ kind: 'evidence_added', note: '又贴了' })
-    expect(last.outcome.kind).toBe('applied')
+    const entry = last(d.derived.timeline)
+    expect(entry.event).toMatchObject({ kind: 'evidence_added', note: '又贴了' })
+    expect(entry.outcome.kind).toBe('applied')
   })
 })

@@ -9,7 +9,7 @@ import { PIN_LAYER } from '../src/lib/mapStyle'
 import type { MapLayers, PatrolHistoryItem } from '../src/lib/pendingTypes'
 import { caseDetail, T0 } from './fixture'
 import * as ml from './maplibreMock'
-import { invoke, mountApp } from './setup'
+import { invoke, mountApp, last } from './setup'
 
 const NONE = { kind: 'none', crs: 'wgs84', url: null, attribution: '', name: '' }
 const pins: MapLayers = {
@@ -59,7 +59,7 @@ describe('map screen', () => {
     await flushPromises()
     expect((calls('map_layers')[1][1] as { query: { cases: { statuses: string[] } } }).query.cases.statuses).toEqual(['closed'])
 
-    const map = ml.Map.instances.at(-1)!
+    const map = last(ml.Map.instances)!
     map.fire('load')
     map.rendered = [{ layer: { id: PIN_LAYER }, properties: { id: 'case-1' }, geometry: pins.cases.features[0].geometry }]
     map.fire('click', { lngLat: { lat: 30.2772, lng: 120.1611 }, point: { x: 50, y: 50 } })
@@ -74,7 +74,7 @@ describe('map screen', () => {
     mountApp(MapPageView, { global: { plugins: [router] } })
     await flushPromises()
     await flushPromises()
-    const map = ml.Map.instances.at(-1)!
+    const map = last(ml.Map.instances)!
     map.fire('load')
     await flushPromises()
     expect(map.calls.find((c) => c[0] === 'jumpTo' || c[0] === 'easeTo')?.[1]).toMatchObject({ center: [120.1611, 30.2772] })
@@ -97,11 +97,11 @@ describe('case location', () => {
     expect(invoke).toHaveBeenCalledWith('map_from_wgs84', { crs: 'gcj02', lat: 30.27, lon: 120.16 })
     expect(w.find('[data-testid="case-coords"]').text()).toContain('30.270000, 120.160000')
     expect(w.find('[data-testid="case-location-source"]').text()).toContain('GPS 定位 · ±8 米')
-    const map = ml.Map.instances.at(-1)!
+    const map = last(ml.Map.instances)!
     expect(map.options.interactive).toBe(false)
     map.fire('load')
     await flushPromises()
-    expect(ml.Marker.instances.at(-1)!.lngLat.lng).toBeCloseTo(120.165, 9)
+    expect(last(ml.Marker.instances)!.lngLat.lng).toBeCloseTo(120.165, 9)
     await w.find('[data-testid="case-map-open"]').trigger('click')
     await flushPromises()
     expect(router.currentRoute.value.fullPath).toBe('/map?focus=case-1&grid=QS01-G01')
@@ -138,12 +138,12 @@ describe('patrol history', () => {
     expect(w.find('[data-testid="history-row-p2"]').text()).toContain('进行中')
     await w.find('[data-testid="history-day-today"]').trigger('click')
     await flushPromises()
-    expect(calls('patrol_history').at(-1)![1]).toEqual({ filter: { day: isoDay(Date.now()), grid: null, kind: null } })
+    expect(last(calls('patrol_history'))![1]).toEqual({ filter: { day: isoDay(Date.now()), grid: null, kind: null } })
     await w.find('[data-testid="history-kind-night"]').trigger('click')
     await w.find('[data-testid="history-grid"]').trigger('click')
     await w.find('[data-testid="history-grid-option-QS01-G01"]').trigger('click')
     await flushPromises()
-    expect(calls('patrol_history').at(-1)![1]).toEqual({ filter: { day: isoDay(Date.now()), grid: 'QS01-G01', kind: 'night' } })
+    expect(last(calls('patrol_history'))![1]).toEqual({ filter: { day: isoDay(Date.now()), grid: 'QS01-G01', kind: 'night' } })
     await w.find('[data-testid="history-row-p1"]').trigger('click')
     await flushPromises()
     expect(router.currentRoute.value.fullPath).toBe('/patrol/p1/summary')

@@ -1,3 +1,4 @@
+import { last } from './setup'
 import { describe, expect, it } from 'vitest'
 import { createExpression, validateStyleMin } from '@maplibre/maplibre-gl-style-spec'
 import {
@@ -34,7 +35,7 @@ describe('map style', () => {
     expect(style.layers[0]).toMatchObject({ id: 'gp-background', type: 'background' })
     const types = Object.values(style.sources).map((s) => s.type)
     expect(types.every((t) => t === 'geojson')).toBe(true) // no tiles at all
-    expect(style.layers.at(-1)?.id).toBe(PIN_LAYER) // pins on top, to tap
+    expect(last(style.layers)?.id).toBe(PIN_LAYER) // pins on top, to tap
   })
 
   it('labels with system CJK fonts, and the same fonts as the local ideograph family', () => {

@@ -6,7 +6,7 @@ import { CLUSTER_LAYER, PIN_LAYER, SRC } from '../src/lib/mapStyle'
 import { useSettingsStore } from '../src/stores/settings'
 import { useMapStore } from '../src/stores/map'
 import * as ml from './maplibreMock'
-import { invoke, mountApp } from './setup'
+import { invoke, mountApp, last } from './setup'
 
 function layers(over: Partial<MapLayers> = {}): MapLayers {
   return {
@@ -23,7 +23,7 @@ async function mountMap(props: Record<string, unknown>) {
   const w = mountApp(MapView, { props: { layers: null, ...props } as never, attachTo: document.body })
   await flushPromises()
   await flushPromises()
-  const map = ml.Map.instances.at(-1)!
+  const map = last(ml.Map.instances)!
   return { w, map }
 }
 
@@ -78,7 +78,7 @@ describe('MapView', () => {
     map.rendered = [{ layer: { id: CLUSTER_LAYER }, properties: { cluster_id: 7, point_count: 4 }, geometry: { type: 'Point', coordinates: [120.161, 30.278] } }]
     map.fire('click', { lngLat: { lat: 30.278, lng: 120.161 }, point: { x: 10, y: 10 } })
     await flushPromises()
-    expect(map.calls.filter((c) => c[0] === 'easeTo').at(-1)![1]).toEqual({ center: [120.161, 30.278], zoom: 15.5 })
+    expect(last(map.calls.filter((c) => c[0] === 'easeTo'))![1]).toEqual({ center: [120.161, 30.278], zoom: 15.5 })
     expect(w.emitted('openCase')).toHaveLength(1)
 
     map.rendered = []
@@ -120,11 +120,11 @@ describe('MapView', () => {
     map.fire('load')
     useSettingsStore().setThemeMode('dark')
     await flushPromises()
-    const dark = map.calls.filter((c) => c[0] === 'setStyle').at(-1)![1] as { layers: Array<{ id: string; paint?: Record<string, unknown> }> }
+    const dark = last(map.calls.filter((c) => c[0] === 'setStyle'))![1] as { layers: Array<{ id: string; paint?: Record<string, unknown> }> }
     expect(dark.layers[0].paint?.['background-color']).toBe('#1b1e24')
     useMapStore().basemap = { kind: 'online', crs: 'gcj02', url: 'https://example/{z}/{x}/{y}.png', attribution: 'x', name: '' }
     await flushPromises()
-    const withBase = map.calls.filter((c) => c[0] === 'setStyle').at(-1)![1] as { layers: Array<{ id: string }> }
+    const withBase = last(map.calls.filter((c) => c[0] === 'setStyle'))![1] as { layers: Array<{ id: string }> }
     expect(withBase.layers[1].id).toBe('gp-basemap-raster')
     localStorage.removeItem('gridpatrol.theme')
   })

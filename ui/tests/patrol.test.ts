@@ -7,7 +7,7 @@ import { PATROL_REFRESH_MS } from '../src/composables/useLivePatrol'
 import type { PatrolDetail } from '../src/lib/pendingTypes'
 import { member, patrolDetail, patrolLayers } from './patrolFixture'
 import * as ml from './maplibreMock'
-import { invoke, mountApp } from './setup'
+import { invoke, mountApp, last } from './setup'
 
 let current: PatrolDetail
 function stub() {
@@ -161,7 +161,7 @@ describe('patrol summary', () => {
     expect(w.find('[data-testid="summary-track-length"]').text()).toContain('830 米')
     expect(w.find('[data-testid="summary-map"]').exists()).toBe(true)
     expect(w.find('[data-testid="street-note-0"]').exists()).toBe(false)
-    const map = ml.Map.instances.at(-1)!
+    const map = last(ml.Map.instances)!
     map.fire('load')
     await flushPromises()
     expect(w.find('[data-testid="summary-map"]').attributes('data-tracks')).toBe('1')

@@ -4,7 +4,7 @@ import { createMemoryHistory, createRouter } from 'vue-router'
 import ReportView from '../src/views/ReportView.vue'
 import type { PatrolDetail, StagedPhoto } from '../src/generated'
 import { caseDetail, T0 } from './fixture'
-import { invoke, mountApp } from './setup'
+import { invoke, mountApp, last } from './setup'
 
 const patrol: PatrolDetail = {
   patrol: {
@@ -243,11 +243,11 @@ describe('Report: map pin and duplicate hint', () => {
     await flushPromises()
     expect(w.find('[data-testid="location-poor"]').text()).toContain('45 米')
     const { Map, Marker } = await import('./maplibreMock')
-    const map = Map.instances.at(-1)!
+    const map = last(Map.instances)!
     map.fire('load')
     await flushPromises()
     // The fix is shown in display coordinates (GCJ-02 here, shifted by Rust).
-    expect(Marker.instances.at(-1)!.lngLat).toEqual({ lng: 120.1622, lat: 30.2771 })
+    expect(last(Marker.instances)!.lngLat).toEqual({ lng: 120.1622, lat: 30.2771 })
     map.fire('click', { lngLat: { lat: 30.2781, lng: 120.1632 }, point: { x: 5, y: 5 } })
     await flushPromises()
     expect(invoke).toHaveBeenCalledWith('map_to_wgs84', { crs: 'gcj02', lat: 30.2781, lon: 120.1632 })
