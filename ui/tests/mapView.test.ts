@@ -138,6 +138,28 @@ describe('MapView', () => {
     expect(w.find('[data-testid="map-unsupported"]').text()).toContain('WebGL2')
   })
 
+  it('says it failed when the map never loads (e.g. its worker could not start)', async () => {
+    const { w, map } = await mountMap({ layers: layers() })
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      // The timer started before fake timers: mount again under them.
+      w.unmount()
+      const again = mountApp(MapView, { props: { layers: layers() } as never })
+      await Promise.resolve()
+      for (let i = 0; i < 20 && last(ml.Map.instances) === map; i++) await Promise.resolve()
+      await vi.advanceTimersByTimeAsync(14_000)
+      expect(again.attributes('data-state')).toBe('loading')
+      await vi.advanceTimersByTimeAsync(2_000)
+      expect(again.attributes('data-state')).toBe('failed')
+      expect(again.find('[data-testid="map-failed"]').exists()).toBe(true)
+      last(ml.Map.instances).fire('load')
+      await Promise.resolve()
+      expect(again.attributes('data-state')).toBe('ready')
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('centres on a focus instead of fitting', async () => {
     const { map } = await mountMap({ layers: layers(), focus: { lat: 30.2775, lon: 120.1601 } })
     expect(map.options.center).toEqual([120.1601, 30.2775])
@@ -148,4 +170,3 @@ describe('MapView', () => {
     expect(map.calls.some((c) => c[0] === 'fitBounds')).toBe(false)
   })
 })
-void vi

@@ -264,6 +264,7 @@ const enUS: Messages = {
   map: {
     title: 'Map',
     unsupported: 'This device cannot show the map (WebGL2 is needed)',
+    failed: 'The map failed to load; open this screen again',
     basemapFailed: 'The basemap cannot be loaded; grids and cases only',
     recenter: 'Show everything',
     metres: '{n} m',
@@ -388,7 +389,6 @@ const enUS: Messages = {
     already_in_patrol: 'You are on another patrol; end it first',
     not_a_member: 'You are not on this patrol’s team',
     part_ended: 'Your part of this patrol has ended',
-    no_coordinates: 'This case has no coordinates',
   },
 }
 

@@ -262,6 +262,7 @@ const zhCN = {
   map: {
     title: '地图',
     unsupported: '此设备无法显示地图（需要 WebGL2）',
+    failed: '地图加载失败，请重新打开此页',
     basemapFailed: '底图无法加载，只显示网格与案件',
     recenter: '回到全图',
     metres: '{n} 米',
@@ -386,7 +387,6 @@ const zhCN = {
     already_in_patrol: '您已在另一次巡查中，请先结束它',
     not_a_member: '您不是这次巡查的队员',
     part_ended: '您在这次巡查中的部分已结束',
-    no_coordinates: '该案件没有坐标',
   },
 }
 
