@@ -124,7 +124,7 @@ export function overlaySources(layers: MapLayers, position: GeoFeatureCollection
     [SRC.cases]: geojson(layers.cases, {
       cluster: true,
       clusterRadius: 44,
-      clusterMaxZoom: 17,
+      clusterMaxZoom: 16,
       clusterProperties: {
         red: ['+', ['case', isRed, 1, 0]],
         yellow: ['+', ['case', isYellow, 1, 0]],

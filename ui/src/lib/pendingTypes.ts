@@ -8,14 +8,11 @@
 import type {
   CaseFilter as GeneratedCaseFilter,
   CaseStatus,
-  LocationSource,
   NewCase as GeneratedNewCase,
   PatrolDetail as GeneratedPatrolDetail,
   PatrolKind,
   SlaState,
 } from '../generated'
-
-export type { PatrolKind }
 
 /** CaseFilter gains `patrol`: only the cases found on this patrol. */
 export type CaseFilter = GeneratedCaseFilter & { patrol?: string }
@@ -194,5 +191,3 @@ export type NearbyCase = {
 
 /** NewCase gains the cases the reporter saw in the duplicate hint and reported anyway. */
 export type NewCase = GeneratedNewCase & { related: Array<string> }
-
-export type { LocationSource }
