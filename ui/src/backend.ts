@@ -8,9 +8,7 @@ import type {
   CasePage,
   GridStats,
   LocationFix,
-  NewCase,
   NewEvent,
-  PatrolDetail,
   PatrolKind,
   PatrolListItem,
   PhotoPick,
@@ -19,9 +17,20 @@ import type {
   StagedPhoto,
   SyncProgress,
   SyncReport,
-  TrackPoint,
   UnsyncedSummary,
 } from './generated'
+import type {
+  BasemapSettings,
+  LatLon,
+  MapCrs,
+  MapLayers,
+  MapQuery,
+  NearbyCase,
+  NewCase,
+  PatrolDetail,
+  PatrolHistoryFilter,
+  PatrolHistoryItem,
+} from './lib/pendingTypes'
 
 /** How every command failure reaches the UI. */
 export interface BackendError {
@@ -87,9 +96,36 @@ export const backend = {
   patrolGet: (id: string) => call<PatrolDetail>('patrol_get', { id }),
   patrolCheckStreet: (id: string, street: string, note: string) =>
     call<PatrolDetail>('patrol_check_street', { id, street, note }),
-  patrolRecordTrack: (id: string, points: TrackPoint[]) => call<null>('patrol_record_track', { id, points }),
+  /** Ends the whole patrol (every member's part). */
   patrolEnd: (id: string, note: string) => call<PatrolDetail>('patrol_end', { id, note }),
   patrolsList: () => call<PatrolListItem[]>('patrols_list'),
+  /** Team patrols: join one from the synced list of today's patrols. */
+  patrolJoin: (id: string) => call<PatrolDetail>('patrol_join', { id }),
+  /** Join offline with the code shown on the starter's phone (upper case, no separators). */
+  patrolJoinCode: (code: string) => call<PatrolDetail>('patrol_join_code', { code }),
+  /** Open patrols of the user's grids today, synced from the team. */
+  patrolsTeamToday: () => call<PatrolHistoryItem[]>('patrols_team_today'),
+  /** Ends only the caller's part; the patrol ends when the last member's part ends. */
+  patrolEndPart: (id: string, note: string) => call<PatrolDetail>('patrol_end_part', { id, note }),
+  patrolHistory: (filter: PatrolHistoryFilter) => call<PatrolHistoryItem[]>('patrol_history', { filter }),
+
+  /** Everything to draw, already in the basemap's display CRS. */
+  mapLayers: (query: MapQuery) => call<MapLayers>('map_layers', { query }),
+  /** A WGS-84 position (a GPS fix) → display coordinates. */
+  mapFromWgs84: (crs: MapCrs, lat: number, lon: number) => call<LatLon>('map_from_wgs84', { crs, lat, lon }),
+  /** Display coordinates (a dragged pin) → WGS-84. */
+  mapToWgs84: (crs: MapCrs, lat: number, lon: number) => call<LatLon>('map_to_wgs84', { crs, lat, lon }),
+  basemapGet: () => call<BasemapSettings>('basemap_get'),
+  /** The basemaps the office configured and the archives imported on this device (not `none`). */
+  basemapOptions: () => call<BasemapSettings[]>('basemap_options'),
+  basemapSet: (settings: BasemapSettings) => call<BasemapSettings>('basemap_set', { settings }),
+
+  /** Open cases of the category within `radius_m` of a WGS-84 point, and closed ones still in look-back. */
+  casesNearby: (category: string, lat: number, lon: number, radiusM: number) =>
+    call<NearbyCase[]>('cases_nearby', { category, lat, lon, radius_m: radiusM }),
+  /** Adds a note and/or photos to an existing case (instead of reporting it again). */
+  caseAddEvidence: (id: string, note: string, photos: PhotoPick[]) =>
+    call<CaseDetail>('case_add_evidence', { id, note, photos }),
 
   /** The pluggable source in Rust first (GPX replay or a pinned position on
    *  desktop); otherwise the platform's own geolocation (phones). */

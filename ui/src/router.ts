@@ -11,6 +11,8 @@ import LookbackView from './views/LookbackView.vue'
 import OverviewView from './views/OverviewView.vue'
 import SyncView from './views/SyncView.vue'
 import SettingsView from './views/SettingsView.vue'
+import MapPageView from './views/MapPageView.vue'
+import PatrolHistoryView from './views/PatrolHistoryView.vue'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -29,6 +31,8 @@ export const routes: RouteRecordRaw[] = [
   { path: '/today', name: 'today', component: TodayView, meta: { tab: true } },
   { path: '/patrol/:id', name: 'patrol', component: PatrolView, props: true },
   { path: '/patrol/:id/summary', name: 'patrol-summary', component: PatrolSummaryView, props: true },
+  { path: '/patrols', name: 'patrol-history', component: PatrolHistoryView },
+  { path: '/map', name: 'map', component: MapPageView },
   { path: '/report', name: 'report', component: ReportView },
   { path: '/cases', name: 'cases', component: CasesView, meta: { tab: true } },
   { path: '/cases/:id', name: 'case', component: CaseDetailView, props: true },

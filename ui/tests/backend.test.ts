@@ -27,7 +27,7 @@ describe('backend commands', () => {
     const nc = {
       grid: 'QS01-G01', category: 'E0201', title: '', description: '', severity: 'normal' as const,
       location: { lat: null, lon: null, accuracy_m: null, source: 'manual' as const, street: null, address: '' },
-      photos: [], patrol: null, handled_on_spot: false, at: null,
+      photos: [], patrol: null, handled_on_spot: false, at: null, related: ['c0'],
     }
     await backend.caseCreate(nc)
     expect(invoke).toHaveBeenLastCalledWith('case_create', { new_case: nc })
@@ -44,8 +44,6 @@ describe('backend commands', () => {
     await backend.patrolCheckStreet('p1', '柳荫路', '')
     expect(invoke).toHaveBeenLastCalledWith('patrol_check_street', { id: 'p1', street: '柳荫路', note: '' })
 
-    await backend.patrolRecordTrack('p1', [{ at: 1, lat: 2, lon: 3, accuracy_m: null }])
-    expect(invoke).toHaveBeenLastCalledWith('patrol_record_track', { id: 'p1', points: [{ at: 1, lat: 2, lon: 3, accuracy_m: null }] })
 
     await backend.login('http://s', 'worker1', 'pw')
     expect(invoke).toHaveBeenLastCalledWith('login', { server: 'http://s', username: 'worker1', password: 'pw' })
@@ -55,6 +53,29 @@ describe('backend commands', () => {
 
     await backend.sessionGet()
     expect(invoke).toHaveBeenLastCalledWith('session_get', undefined)
+  })
+
+  it('sends the map and team-patrol commands with the keys of ui/CONTRACT-map.md', async () => {
+    const cases = emptyFilter({ patrol: 'p1' } as never)
+    const expectations: Array<[() => Promise<unknown>, string, unknown]> = [
+      [() => backend.mapLayers({ crs: 'gcj02', grids: ['QS01-G01'], cases, patrol: 'p1' }), 'map_layers', { query: { crs: 'gcj02', grids: ['QS01-G01'], cases, patrol: 'p1' } }],
+      [() => backend.mapFromWgs84('gcj02', 30.27, 120.16), 'map_from_wgs84', { crs: 'gcj02', lat: 30.27, lon: 120.16 }],
+      [() => backend.mapToWgs84('gcj02', 30.272, 120.165), 'map_to_wgs84', { crs: 'gcj02', lat: 30.272, lon: 120.165 }],
+      [() => backend.basemapGet(), 'basemap_get', undefined],
+      [() => backend.basemapOptions(), 'basemap_options', undefined],
+      [() => backend.basemapSet({ kind: 'none', crs: 'wgs84', url: null, attribution: '', name: '' }), 'basemap_set', { settings: { kind: 'none', crs: 'wgs84', url: null, attribution: '', name: '' } }],
+      [() => backend.patrolJoin('p1'), 'patrol_join', { id: 'p1' }],
+      [() => backend.patrolJoinCode('482913'), 'patrol_join_code', { code: '482913' }],
+      [() => backend.patrolsTeamToday(), 'patrols_team_today', undefined],
+      [() => backend.patrolEndPart('p1', '收队'), 'patrol_end_part', { id: 'p1', note: '收队' }],
+      [() => backend.patrolHistory({ day: '2026-05-06', grid: null, kind: 'night' }), 'patrol_history', { filter: { day: '2026-05-06', grid: null, kind: 'night' } }],
+      [() => backend.casesNearby('E0201', 30.27, 120.16, 50), 'cases_nearby', { category: 'E0201', lat: 30.27, lon: 120.16, radius_m: 50 }],
+      [() => backend.caseAddEvidence('c1', '又贴了', [{ hash: 'h', role: 'evidence' }]), 'case_add_evidence', { id: 'c1', note: '又贴了', photos: [{ hash: 'h', role: 'evidence' }] }],
+    ]
+    for (const [send, cmd, args] of expectations) {
+      await send()
+      expect(invoke).toHaveBeenLastCalledWith(cmd, args)
+    }
   })
 
   it('sends photo bytes as the raw request body', async () => {

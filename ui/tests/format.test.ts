@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { i18n, setLocale } from '../src/i18n'
-import { formatBytes, formatClock, formatDate, formatDuration, formatRelative, greetingKey } from '../src/lib/format'
+import { formatBytes, formatClock, formatDate, formatDuration, formatRelative, greetingKey, isoDay } from '../src/lib/format'
 import { ratingOf, slaCountdown, slaLabel, statusTagType } from '../src/lib/sla'
 
 const t = (k: string, p?: Record<string, unknown>) => i18n.global.t(k, p ?? {})
@@ -84,5 +84,12 @@ describe('misc', () => {
     expect(greetingKey(14)).toBe('greeting.afternoon')
     expect(greetingKey(21)).toBe('greeting.evening')
     expect(greetingKey(2)).toBe('greeting.evening')
+  })
+})
+
+describe('isoDay', () => {
+  it('is the local calendar day, zero-padded', () => {
+    expect(isoDay(new Date(2026, 0, 5, 23, 59).getTime())).toBe('2026-01-05')
+    expect(isoDay(new Date(2026, 11, 31, 0, 0).getTime())).toBe('2026-12-31')
   })
 })

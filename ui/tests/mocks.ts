@@ -1,5 +1,5 @@
 // Vitest setup file: no test talks to a real Tauri bridge.
-import { vi } from 'vitest'
+import { afterAll, vi } from 'vitest'
 
 vi.mock('@tauri-apps/api/core', () => ({
   invoke: vi.fn(),
@@ -8,3 +8,10 @@ vi.mock('@tauri-apps/api/core', () => ({
 vi.mock('@tauri-apps/api/event', () => ({
   listen: vi.fn(async () => () => {}),
 }))
+// jsdom has no WebGL: the map library is a recording fake (tests/maplibreMock.ts).
+vi.mock('maplibre-gl', () => import('./maplibreMock'))
+vi.mock('maplibre-gl/dist/maplibre-gl.css', () => ({}))
+
+// Vant's nav bar measures itself on timers up to 300 ms after mounting; let
+// them run before jsdom is torn down (else: "window is not defined").
+afterAll(() => new Promise((resolve) => setTimeout(resolve, 350)))

@@ -4,7 +4,7 @@ import { createMemoryHistory, createRouter } from 'vue-router'
 import ReportView from '../src/views/ReportView.vue'
 import type { PatrolDetail, StagedPhoto } from '../src/generated'
 import { caseDetail, T0 } from './fixture'
-import { invoke, mountApp } from './setup'
+import { invoke, mountApp, last } from './setup'
 
 const patrol: PatrolDetail = {
   patrol: {
@@ -103,6 +103,7 @@ describe('Report a problem', () => {
         patrol: 'p1',
         handled_on_spot: false,
         at: null,
+        related: [],
       },
     })
     expect(router.currentRoute.value.fullPath).toBe('/patrol/p1')
@@ -136,5 +137,131 @@ describe('Report a problem', () => {
     await flushPromises()
     expect(invoke.mock.calls.some((c) => c[0] === 'case_create')).toBe(false)
     expect(document.body.textContent).toContain('请选择问题类别')
+  })
+})
+
+describe('Report: map pin and duplicate hint', () => {
+  const fixAt = { lat: 30.2761, lon: 120.1602, accuracy_m: 45, source: 'gps' as const, at: T0 }
+  const nearbyOpen = { id: 'case-9', title: '非法小广告', status: 'reported' as const, address: '柳荫路 12号', created_at: T0, distance_m: 12, relapse_window: false }
+  const nearbyClosed = { id: 'case-8', title: '非法小广告', status: 'closed' as const, address: '', created_at: T0, distance_m: 31, relapse_window: true }
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+  function stubWithMap(nearby: unknown[] = [nearbyOpen, nearbyClosed]) {
+    let n = 0
+    invoke.mockImplementation(async (cmd: string, args?: unknown) => {
+      const a = args as Record<string, number>
+      switch (cmd) {
+        case 'location_current':
+          return fixAt
+        case 'patrol_get':
+          return patrol
+        case 'basemap_get':
+          return { kind: 'none', crs: 'gcj02', url: null, attribution: '', name: '' }
+        case 'map_from_wgs84':
+          return { lat: a.lat + 0.001, lon: a.lon + 0.002 }
+        case 'map_to_wgs84':
+          return { lat: a.lat - 0.001, lon: a.lon - 0.002 }
+        case 'map_layers':
+          return null
+        case 'cases_nearby':
+          return nearby
+        case 'photo_stage':
+          n += 1
+          return staged(`h${n}`)
+        case 'case_create':
+        case 'case_add_evidence':
+        case 'case_append_event':
+          return caseDetail()
+        default:
+          return null
+      }
+    })
+  }
+
+  async function pickCategory(w: Awaited<ReturnType<typeof mountReport>>['w'], id = 'E0201') {
+    await w.find('[data-testid="category-field"]').trigger('click')
+    await w.find(`[data-testid="category-option-${id}"]`).trigger('click')
+    await wait(350)
+    await flushPromises()
+  }
+
+  it('shows nearby cases of the category within 50 m, and links them when reporting anyway', async () => {
+    stubWithMap()
+    const { w } = await mountReport()
+    expect(invoke.mock.calls.some((c) => c[0] === 'cases_nearby')).toBe(false) // no category yet
+    await pickCategory(w)
+    expect(invoke.mock.calls.find((c) => c[0] === 'cases_nearby')?.[1]).toEqual({ category: 'E0201', lat: 30.2761, lon: 120.1602, radius_m: 50 })
+    const hint = w.find('[data-testid="nearby-hint"]')
+    expect(hint.attributes('data-count')).toBe('2')
+    expect(hint.text()).toContain('附近 50 米内有 2 个同类案件')
+    expect(w.find('[data-testid="nearby-case-9"]').text()).toContain('相距 12 米')
+    expect(w.find('[data-testid="nearby-case-8"]').attributes('data-relapse')).toBe('true')
+    expect(w.find('[data-testid="nearby-case-8"]').text()).toContain('可能是回潮')
+    expect(w.find('[data-testid="save-case"]').text()).toBe('仍然上报')
+    await w.find('[data-testid="save-case"]').trigger('click')
+    await flushPromises()
+    const nc = (invoke.mock.calls.find((c) => c[0] === 'case_create')?.[1] as { new_case: { related: string[]; location: unknown } }).new_case
+    expect(nc.related).toEqual(['case-9', 'case-8'])
+    expect(nc.location).toMatchObject({ lat: 30.2761, lon: 120.1602, accuracy_m: 45, source: 'gps' })
+  })
+
+  it('adds a note and the report’s photos to the existing case instead', async () => {
+    stubWithMap()
+    const { w, router } = await mountReport()
+    pickFiles(w.find<HTMLInputElement>('[data-testid="photo-input"]').element, ['a.jpg'])
+    await flushPromises()
+    await flushPromises()
+    await w.find('[data-testid="description-input"]').setValue('又贴上了')
+    await pickCategory(w)
+    await w.find('[data-testid="nearby-add-case-9"]').trigger('click')
+    expect(w.find('[data-testid="evidence-note"]').element).toHaveProperty('value', '又贴上了')
+    expect(w.find('[data-testid="evidence-relapse"]').exists()).toBe(false)
+    await w.find('[data-testid="evidence-confirm"]').trigger('click')
+    await flushPromises()
+    expect(invoke.mock.calls.find((c) => c[0] === 'case_add_evidence')?.[1]).toEqual({ id: 'case-9', note: '又贴上了', photos: [{ hash: 'h1', role: 'evidence' }] })
+    expect(invoke.mock.calls.some((c) => c[0] === 'case_create')).toBe(false)
+    expect(router.currentRoute.value.fullPath).toBe('/patrol/p1')
+  })
+
+  it('records a relapse on a closed case still in its look-back window', async () => {
+    stubWithMap([nearbyClosed])
+    const { w } = await mountReport()
+    await pickCategory(w)
+    await w.find('[data-testid="nearby-add-case-8"]').trigger('click')
+    await w.find('[data-testid="evidence-note"]').setValue('又出现了')
+    await w.find('[data-testid="evidence-confirm"]').trigger('click')
+    await flushPromises()
+    expect(invoke.mock.calls.find((c) => c[0] === 'case_append_event')?.[1]).toEqual({
+      id: 'case-8',
+      event: { kind: 'relapsed', note: '又出现了', photos: [], department: null, at: null },
+    })
+  })
+
+  it('a pin placed on the map is converted back to WGS-84 and makes the source manual', async () => {
+    stubWithMap([])
+    const { w } = await mountReport()
+    await flushPromises()
+    expect(w.find('[data-testid="location-poor"]').text()).toContain('45 米')
+    const { Map, Marker } = await import('./maplibreMock')
+    const map = last(Map.instances)!
+    map.fire('load')
+    await flushPromises()
+    // The fix is shown in display coordinates (GCJ-02 here, shifted by Rust).
+    expect(last(Marker.instances)!.lngLat).toEqual({ lng: 120.1622, lat: 30.2771 })
+    map.fire('click', { lngLat: { lat: 30.2781, lng: 120.1632 }, point: { x: 5, y: 5 } })
+    await flushPromises()
+    expect(invoke).toHaveBeenCalledWith('map_to_wgs84', { crs: 'gcj02', lat: 30.2781, lon: 120.1632 })
+    expect(w.find('[data-testid="location-status"]').attributes('data-source')).toBe('manual')
+    expect(w.find('[data-testid="location-status"]').text()).toContain('30.277100, 120.161200')
+    await w.find('[data-testid="category-field"]').trigger('click')
+    await w.find('[data-testid="category-option-E0102"]').trigger('click')
+    await w.find('[data-testid="save-case"]').trigger('click')
+    await flushPromises()
+    const nc = (invoke.mock.calls.find((c) => c[0] === 'case_create')?.[1] as { new_case: { location: Record<string, unknown> } }).new_case
+    expect(nc.location).toMatchObject({ source: 'manual', accuracy_m: null })
+    expect(nc.location.lat).toBeCloseTo(30.2771, 9)
+    expect(nc.location.lon).toBeCloseTo(120.1612, 9)
+    await w.find('[data-testid="location-use-gps"]').trigger('click')
+    expect(w.find('[data-testid="location-status"]').attributes('data-source')).toBe('gps')
   })
 })

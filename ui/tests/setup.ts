@@ -39,3 +39,8 @@ export function mountApp<C extends Component>(comp: C, options: ComponentMountin
     global: { ...(options.global ?? {}), plugins: [pinia, i18n, ...(options.global?.plugins ?? [])] },
   } as ComponentMountingOptions<C>)
 }
+
+/** The last element (the ES2021 lib has no Array.prototype.at). */
+export function last<T>(xs: T[]): T {
+  return xs[xs.length - 1]
+}

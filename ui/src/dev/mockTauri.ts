@@ -10,10 +10,7 @@ import type {
   CaseStatus,
   EventKind,
   GridStats,
-  NewCase,
   NewEvent,
-  Patrol,
-  PatrolDetail,
   PhotoPick,
   PhotoRef,
   Reference,
@@ -22,9 +19,11 @@ import type {
   StagedPhoto,
   SyncProgress,
   TimelineEntry,
-  TrackPoint,
 } from '../generated'
 import { gridsOfUser } from '../lib/names'
+import type { NearbyCase, NewCase } from '../lib/pendingTypes'
+import { along, demoStreets, haversine } from './mockGeo'
+import { createSpatial } from './mockSpatial'
 import demo from '../../../core/data/demo.json'
 import categories from '../../../core/data/categories.json'
 
@@ -92,7 +91,6 @@ interface MockCase {
   synced: boolean
 }
 const cases = new Map<string, MockCase>()
-const patrols = new Map<string, { p: Patrol; synced: boolean }>()
 const blobs = new Map<string, string>()
 const staged = new Map<string, StagedPhoto>()
 let session: SessionInfo | null = JSON.parse(localStorage.getItem('mock.session') ?? 'null') as SessionInfo | null
@@ -111,7 +109,7 @@ function fold(c: CaseDetail['case']) {
   let onSpot = false
   const timeline: TimelineEntry[] = []
   for (const e of events) {
-    if (e.kind === 'reported') {
+    if (e.kind === 'reported' || (e.kind as string) === 'evidence_added') {
       timeline.push({ event: e, outcome: { kind: 'applied', from: status, to: status } })
       continue
     }
@@ -197,13 +195,24 @@ function event(kind: EventKind, actor: string, role: Role, at: number, note = ''
   return { id: id('ev'), kind, actor, role, at, after: [], note, photos, department }
 }
 
+const demoLines = demoStreets(reference)
+/** A point `share` of the way along a demo street of the grid (WGS-84). */
+function onStreet(grid: string, street: string, share: number): { lat: number; lon: number } {
+  const s = demoLines.find((x) => x.grid === grid && x.name === street) ?? demoLines.find((x) => x.grid === grid)
+  if (!s) return { lat: 30.277, lon: 120.161 }
+  const len = s.line.slice(1).reduce((m, p, i) => m + haversine(s.line[i], p), 0)
+  const [lon, lat] = along(s.line, len * share)
+  return { lat, lon }
+}
+
 function seed(): void {
   const now = Date.now()
-  const mk = (cat: string, grid: string, street: string, addr: string, desc: string, ago: number, evs: (t0: number) => CaseEvent[], synced = true) => {
+  const mk = (cat: string, grid: string, street: string, addr: string, desc: string, ago: number, evs: (t0: number) => CaseEvent[], synced = true, share = 0.4) => {
     const t0 = now - ago
+    const at = onStreet(grid, street, share)
     const c: CaseDetail['case'] = {
       schema: 1, id: id('case'), grid, category: cat, title: '', description: desc,
-      location: { lat: 30.277, lon: 120.161, accuracy_m: 8, source: 'gps', street, address: addr },
+      location: { lat: at.lat, lon: at.lon, accuracy_m: 8, source: 'gps', street, address: addr },
       severity: 'normal', reporter: 'u-worker1', created_at: t0, photos: {},
       links: { patrol: null, related: [] }, events: {},
     }
@@ -231,6 +240,20 @@ function seed(): void {
   mk('E0101', 'QS01-G02', '杨柳巷', '3幢楼顶', '楼顶疑似私搭乱建', 26 * HOUR, (t0) => [
     event('escalated', 'u-worker3', 'grid_worker', t0 + 5 * MIN),
   ], false)
+  // More pins, so that they cluster when zoomed out.
+  const more: [string, string][] = [['E0201', '非法小广告'], ['E0102', '暴露垃圾'], ['E0505', '机动车乱停放'], ['C0101', '上水井盖']]
+  for (const g of ['QS01-G01', 'QS01-G02', 'QS01-G03', 'QS02-G01']) {
+    const u = reference.org.units.find((x) => x.id === g)
+    u?.streets.forEach((street, i) => {
+      if (i % 2) return
+      const [cat, what] = more[(i / 2 + g.length) % more.length]
+      const closed = i % 3 === 0
+      mk(cat, g, street, `${street}${10 + i * 7}号`, `${what}（演示数据）`, (i + 2) * 3 * HOUR, (t0) => (closed ? [
+        event('handled_on_spot', 'u-worker1', 'grid_worker', t0 + 10 * MIN),
+        event('closed', 'u-worker1', 'grid_worker', t0 + 20 * MIN),
+      ] : []), true, 0.15 + (i % 4) * 0.2)
+    })
+  }
 }
 seed()
 
@@ -241,9 +264,9 @@ function visible(m: MockCase): boolean {
   return gridsOfUser(reference, u).some((g) => g.id === m.c.grid)
 }
 
-function listCases(f: CaseFilter) {
+function matching(f: CaseFilter & { patrol?: string }) {
   const now = Date.now()
-  let items = [...cases.values()].filter(visible).map(listItem)
+  let items = [...cases.values()].filter(visible).filter((m) => !f.patrol || m.c.links.patrol === f.patrol).map(listItem)
   if (f.statuses.length) items = items.filter((i) => f.statuses.includes(i.status))
   if (f.grid) items = items.filter((i) => i.grid === f.grid)
   if (f.category) items = items.filter((i) => i.category === f.category)
@@ -253,28 +276,41 @@ function listCases(f: CaseFilter) {
   if (f.unsynced) items = items.filter((i) => !i.synced)
   if (f.text) items = items.filter((i) => i.title.includes(f.text!) || i.address.includes(f.text!))
   items.sort((a, b) => b.updated_at - a.updated_at)
+  return items
+}
+
+function listCases(f: CaseFilter) {
+  const items = matching(f)
   const offset = f.offset ?? 0
   return { items: items.slice(offset, offset + (f.limit ?? 50)), total: items.length }
 }
 
-function patrolDetail(p: Patrol, synced: boolean): PatrolDetail {
-  const streets = reference.org.units.find((u) => u.id === p.grid)?.streets ?? []
-  const found = Object.keys(p.cases)
-  return {
-    patrol: p,
-    summary: {
-      duration_ms: (p.ended_at ?? Date.now()) - p.started_at,
-      streets_checked: Object.keys(p.streets).length,
-      streets_total: streets.length,
-      cases_found: found.length,
-      cases_handled: found.filter((cid) => cases.get(cid) && fold(cases.get(cid)!.c).onSpot).length,
-    },
-    streets,
-    synced,
-  }
-}
-function getPatrol(pid: string) {
-  return patrols.get(pid) ?? fail('not_found', `no patrol with id ${pid}`)
+const spatial = createSpatial({
+  reference,
+  user,
+  fail,
+  id,
+  cases: (f) => matching(f).map((item) => {
+    const l = cases.get(item.id)!.c.location
+    return { item, lat: l.lat, lon: l.lon }
+  }),
+  handledOnSpot: (cid) => !!cases.get(cid) && fold(cases.get(cid)!.c).onSpot,
+})
+
+/** Open cases of the category near a point, and closed ones still in their look-back window. */
+function nearby(category: string, lat: number, lon: number, radius: number): NearbyCase[] {
+  const now = Date.now()
+  return [...cases.values()].filter(visible).flatMap((m) => {
+    const l = m.c.location
+    if (m.c.category !== category || l.lat === null || l.lon === null) return []
+    const d = haversine([lon, lat], [l.lon, l.lat])
+    if (d > radius) return []
+    const f = fold(m.c)
+    const due = lookbackDue(m.c, f)
+    const relapse = due !== null && due > now
+    if (!isOpen(f.status) && !relapse) return []
+    return [{ id: m.c.id, title: m.c.title, status: f.status, address: [l.street, l.address].filter(Boolean).join(' '), created_at: m.c.created_at, distance_m: Math.round(d), relapse_window: relapse }]
+  })
 }
 
 const listeners = new Map<number, (e: unknown) => void>()
@@ -291,7 +327,7 @@ function unsynced() {
   const items = [...cases.values()]
     .filter((m) => !m.synced && visible(m))
     .map((m) => ({ id: m.c.id, kind: 'case' as const, title: listItem(m).title, photos_pending: Object.keys(m.c.photos).length, updated_at: listItem(m).updated_at }))
-  const pt = [...patrols.values()].filter((p) => !p.synced)
+  const pt = spatial.unsynced()
   return {
     cases: items.length,
     patrols: pt.length,
@@ -299,7 +335,7 @@ function unsynced() {
     photo_bytes: items.reduce((s, i) => s + i.photos_pending * 350_000, 0),
     items: [
       ...items,
-      ...pt.map((p) => ({ id: p.p.id, kind: 'patrol' as const, title: reference.org.units.find((u) => u.id === p.p.grid)?.name ?? '', photos_pending: 0, updated_at: p.p.started_at })),
+      ...pt.map((p) => ({ id: p.id, kind: 'patrol' as const, title: reference.org.units.find((u) => u.id === p.grid)?.name ?? '', photos_pending: 0, updated_at: p.started_at })),
     ].sort((a, b) => b.updated_at - a.updated_at),
   }
 }
@@ -308,6 +344,8 @@ async function handle(cmd: string, a: Record<string, unknown> | Uint8Array | und
   const args = (a ?? {}) as Record<string, unknown>
   const now = Date.now()
   const me = () => user() ?? fail('no_session', 'not logged in')
+  const done = spatial.handle(cmd, args)
+  if (done) return done.value
   switch (cmd) {
     case 'session_get':
       return session
@@ -337,7 +375,7 @@ async function handle(cmd: string, a: Record<string, unknown> | Uint8Array | und
       const c: CaseDetail['case'] = {
         schema: 1, id: id('case'), grid: n.grid, category: n.category, title: n.title || cat.name, description: n.description,
         location: n.location, severity: n.severity, reporter: u.id, created_at: at, photos: {},
-        links: { patrol: n.patrol, related: [] }, events: {},
+        links: { patrol: n.patrol, related: n.related ?? [] }, events: {},
       }
       for (const p of n.photos) c.photos[p.hash] = photoRef(p, u.id, at)
       const r = event('reported', u.id, u.role, at, '', n.photos.filter((p) => p.role === 'before').map((p) => p.hash))
@@ -347,10 +385,7 @@ async function handle(cmd: string, a: Record<string, unknown> | Uint8Array | und
         c.events[h.id] = h
       }
       cases.set(c.id, { c, synced: false })
-      if (n.patrol) {
-        const p = patrols.get(n.patrol)
-        if (p) p.p.cases[c.id] = at
-      }
+      if (n.patrol) spatial.addCase(n.patrol, c.id, at)
       return detail(cases.get(c.id)!)
     }
     case 'case_append_event': {
@@ -410,49 +445,29 @@ async function handle(cmd: string, a: Record<string, unknown> | Uint8Array | und
     case 'photo_fetch':
       await delay(400)
       return fail('offline', 'the server cannot be reached')
-    case 'patrol_start': {
+    case 'cases_nearby':
+      return nearby(String(args.category), Number(args.lat), Number(args.lon), Number(args.radius_m ?? 50))
+    case 'case_add_evidence': {
+      const m = cases.get(String(args.id)) ?? fail('not_found', 'no such case')
       const u = me()
-      const p: Patrol = {
-        schema: 1, id: id('patrol'), kind: args.kind as Patrol['kind'], grid: String(args.grid), team: args.team as string[],
-        started_by: u.id, started_at: now, ended_at: null, track: [], streets: {}, cases: {}, note: '',
-      }
-      patrols.set(p.id, { p, synced: false })
-      return patrolDetail(p, false)
+      const photos = args.photos as PhotoPick[]
+      const at = Math.max(now, ...Object.values(m.c.events).map((x) => (x?.at ?? 0) + 1))
+      for (const p of photos) m.c.photos[p.hash] = photoRef({ ...p, role: 'evidence' }, u.id, at)
+      // No state change: an evidence_added entry on the timeline (a kind the lead adds to EventKind).
+      const ev = event('evidence_added' as EventKind, u.id, u.role, at, String(args.note ?? ''), photos.map((p) => p.hash))
+      m.c.events[ev.id] = ev
+      m.synced = false
+      return detail(m)
     }
-    case 'patrol_active': {
-      const p = [...patrols.values()].find((x) => x.p.ended_at === null && x.p.team.includes(session?.user_id ?? ''))
-      return p ? patrolDetail(p.p, p.synced) : null
+    case 'location_current': {
+      if (localStorage.getItem('mock.nofix')) return null
+      const walking = session ? spatial.myPosition(session.user_id) : null
+      if (walking) return { lat: walking.lat, lon: walking.lon, accuracy_m: walking.accuracy_m, source: 'track', at: walking.at }
+      // Near the first demo case (柳荫路), so that the duplicate hint shows for 非法小广告.
+      const first = [...cases.values()][0].c.location
+      const poor = localStorage.getItem('mock.poorfix') ? 45 : 9
+      return { lat: first.lat! + (Math.random() - 0.5) / 20000, lon: first.lon! + (Math.random() - 0.5) / 20000, accuracy_m: poor, source: 'gps', at: now }
     }
-    case 'patrol_get': {
-      const p = getPatrol(String(args.id))
-      return patrolDetail(p.p, p.synced)
-    }
-    case 'patrol_check_street': {
-      const p = getPatrol(String(args.id))
-      if (p.p.ended_at !== null) fail('patrol_ended', 'this patrol has already ended')
-      p.p.streets[String(args.street)] = { checked_at: now, by: me().id, note: String(args.note) }
-      p.synced = false
-      return patrolDetail(p.p, p.synced)
-    }
-    case 'patrol_record_track': {
-      const p = getPatrol(String(args.id))
-      p.p.track.push(...(args.points as TrackPoint[]))
-      return null
-    }
-    case 'patrol_end': {
-      const p = getPatrol(String(args.id))
-      p.p.ended_at = now
-      p.p.note = String(args.note)
-      p.synced = false
-      return patrolDetail(p.p, p.synced)
-    }
-    case 'patrols_list':
-      return [...patrols.values()].map(({ p }) => {
-        const d = patrolDetail(p, false)
-        return { id: p.id, grid: p.grid, kind: p.kind, started_by: p.started_by, started_at: p.started_at, ended_at: p.ended_at, streets_checked: d.summary.streets_checked, streets_total: d.summary.streets_total, cases_found: d.summary.cases_found }
-      })
-    case 'location_current':
-      return localStorage.getItem('mock.nofix') ? null : { lat: 30.2771 + Math.random() / 1000, lon: 120.1612, accuracy_m: 12, source: 'track', at: now }
     case 'sync_unsynced':
       return unsynced()
     case 'sync_now': {
@@ -483,7 +498,7 @@ async function handle(cmd: string, a: Record<string, unknown> | Uint8Array | und
       p.phase = 'done'
       emitProgress({ ...p })
       for (const m of cases.values()) m.synced = true
-      for (const x of patrols.values()) x.synced = true
+      spatial.markSynced()
       if (session) {
         session = { ...session, last_sync_at: Date.now() }
         localStorage.setItem('mock.session', JSON.stringify(session))

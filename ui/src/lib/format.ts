@@ -76,3 +76,9 @@ export function greetingKey(hour: number): 'greeting.morning' | 'greeting.aftern
   if (hour >= 12 && hour < 18) return 'greeting.afternoon'
   return 'greeting.evening'
 }
+
+/** The local calendar day of a time, `YYYY-MM-DD` (patrol history filter). */
+export function isoDay(at: number): string {
+  const d = new Date(at)
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
+}
