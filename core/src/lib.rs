@@ -21,8 +21,8 @@
 
 pub mod codes;
 pub mod demo;
-pub mod geo;
 pub mod export;
+pub mod geo;
 pub mod ids;
 pub mod kpi;
 pub mod model;

@@ -220,7 +220,11 @@ async fn doc_sync(
     Ok(cbor(&api.service.doc_sync(&who, req).await?))
 }
 
-async fn blob_status(State(api): State<Shared>, who: AuthUser, Path(hash): Path<String>) -> Result<Response, ServerError> {
+async fn blob_status(
+    State(api): State<Shared>,
+    who: AuthUser,
+    Path(hash): Path<String>,
+) -> Result<Response, ServerError> {
     Ok(Json(api.service.blob_status(&who, &hash).await?).into_response())
 }
 

@@ -194,7 +194,10 @@ async fn main() -> anyhow::Result<()> {
             upsert_user(&mut reference, &admin, "管理员", Role::Admin, vec![])?;
             service.import(&cli_actor, &reference, &InitialPasswords::Shared(password.clone())).await?;
             service.set_password(&cli_actor, &admin, &password, false).await?;
-            println!("initialised {} with admin {admin}", gridpatrol_server::settings::redact_url(&settings.database_url));
+            println!(
+                "initialised {} with admin {admin}",
+                gridpatrol_server::settings::redact_url(&settings.database_url)
+            );
             Ok(())
         }
         Command::Import { file } => {
@@ -207,7 +210,10 @@ async fn main() -> anyhow::Result<()> {
                 }
                 None => {
                     println!("importing the demo street office: every demo user's password is `gridpatrol`");
-                    (gridpatrol_core::demo::reference(), InitialPasswords::Shared(gridpatrol_core::demo::DEMO_PASSWORD.into()))
+                    (
+                        gridpatrol_core::demo::reference(),
+                        InitialPasswords::Shared(gridpatrol_core::demo::DEMO_PASSWORD.into()),
+                    )
                 }
             };
             let (version, created) = service.import(&cli_actor, &reference, &passwords).await?;
@@ -258,7 +264,15 @@ async fn main() -> anyhow::Result<()> {
             };
             for e in service.audit_log(&q).await? {
                 let at = chrono::DateTime::from_timestamp_millis(e.at).map(|t| t.to_rfc3339()).unwrap_or_default();
-                println!("{at}\t{}\t{}\t{}\t{}\t{}\t{}", e.user_id, e.device_id, e.addr, e.action, e.subject, e.detail.escape_debug());
+                println!(
+                    "{at}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    e.user_id,
+                    e.device_id,
+                    e.addr,
+                    e.action,
+                    e.subject,
+                    e.detail.escape_debug()
+                );
             }
             Ok(())
         }

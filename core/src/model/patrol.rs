@@ -28,7 +28,8 @@ pub enum PatrolKind {
 
 impl PatrolKind {
     /// Every kind.
-    pub const ALL: [PatrolKind; 4] = [PatrolKind::Morning, PatrolKind::Night, PatrolKind::Supervision, PatrolKind::Special];
+    pub const ALL: [PatrolKind; 4] =
+        [PatrolKind::Morning, PatrolKind::Night, PatrolKind::Supervision, PatrolKind::Special];
 
     /// Whether `role` runs patrols of this kind: grid staff walk morning
     /// and night patrols, supervisors and leaders run supervision, special

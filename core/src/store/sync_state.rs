@@ -84,6 +84,17 @@ impl DeviceStore {
         Ok(())
     }
 
+    /// Offers again the photos the server asks for (it lost them, or they
+    /// never arrived) that this device holds; returns how many.
+    pub fn reoffer_blobs(&self, hashes: &[String]) -> Result<u32, StoreError> {
+        let mut n = 0;
+        let mut stmt = self.conn.prepare_cached("UPDATE blobs SET uploaded = 0 WHERE hash = ?1 AND uploaded = 1")?;
+        for h in hashes {
+            n += stmt.execute([h])? as u32;
+        }
+        Ok(n)
+    }
+
     /// What the device holds that the server has not confirmed, for the
     /// sync screen and the today screen.
     pub fn unsynced(&self) -> Result<UnsyncedSummary, StoreError> {

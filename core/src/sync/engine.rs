@@ -9,13 +9,14 @@ use serde_bytes::ByteBuf;
 
 use super::progress::SyncFailure;
 use super::wire::{
-    DocPush, DocSyncMessage, DocSyncRequest, DocSyncResponse, PROTOCOL_VERSION, SyncRequest, SyncResponse, from_wire,
-    to_wire,
+    Cursor, DocPush, DocSyncMessage, DocSyncRequest, DocSyncResponse, PROTOCOL_VERSION, SyncRequest, SyncResponse,
+    from_wire, to_wire,
 };
 use crate::model::DocKind;
 use crate::store::{DeviceStore, RemoteApply, StoreError, SyncBookkeeping};
 
-const CURSOR_KEY: &str = "sync_cursor";
+const CURSOR_KEY: &str = "sync_cursor_v2";
+const ACKED_KEY: &str = "sync_acked";
 const REFERENCE_VERSION_KEY: &str = "reference_version";
 
 /// Upper bound of the changes pushed in one request; the rest go next round.
@@ -41,11 +42,30 @@ pub struct Applied {
     /// Documents to repair with the Automerge sync protocol.
     pub needs_full: Vec<(String, DocKind)>,
     pub failures: Vec<SyncFailure>,
+    /// Photos the server asked for again that this device holds.
+    pub reoffered: u32,
 }
 
 /// The cursor the device sends.
-pub fn cursor(store: &DeviceStore) -> Result<u64, StoreError> {
-    read_u64(store, CURSOR_KEY)
+pub fn cursor(store: &DeviceStore) -> Result<Cursor, StoreError> {
+    read_cursor(store, CURSOR_KEY)
+}
+
+fn read_cursor(store: &DeviceStore, key: &str) -> Result<Cursor, StoreError> {
+    let v = store.meta(key)?.unwrap_or_default();
+    Ok(match <[u8; 16]>::try_from(v.as_slice()) {
+        Ok(b) => Cursor {
+            seq: u64::from_be_bytes(b[..8].try_into().expect("8 bytes")),
+            tag: u64::from_be_bytes(b[8..].try_into().expect("8 bytes")),
+        },
+        Err(_) => Cursor::default(),
+    })
+}
+
+fn write_cursor(store: &DeviceStore, key: &str, c: Cursor) -> Result<(), StoreError> {
+    let mut b = c.seq.to_be_bytes().to_vec();
+    b.extend_from_slice(&c.tag.to_be_bytes());
+    store.set_meta(key, &b)
 }
 
 fn read_u64(store: &DeviceStore, key: &str) -> Result<u64, StoreError> {
@@ -77,6 +97,7 @@ pub fn prepare(store: &DeviceStore) -> Result<Outgoing, StoreError> {
         request: SyncRequest {
             version: PROTOCOL_VERSION,
             cursor: cursor(store)?,
+            acked: read_cursor(store, ACKED_KEY)?,
             reference_version: read_u64(store, REFERENCE_VERSION_KEY)?,
             push,
         },
@@ -95,7 +116,11 @@ fn apply_in(store: &mut DeviceStore, out: &Outgoing, resp: SyncResponse) -> Resu
     if resp.resync {
         // The server lost what it had acknowledged: offer everything again.
         store.forget_acks()?;
+        write_cursor(store, ACKED_KEY, resp.acked)?;
+    } else if resp.acked.seq > read_cursor(store, ACKED_KEY)?.seq {
+        write_cursor(store, ACKED_KEY, resp.acked)?;
     }
+    applied.reoffered = store.reoffer_blobs(&resp.wanted_blobs)?;
     if let Some(reference) = resp.reference {
         store.set_reference(*reference)?;
         store.set_meta(REFERENCE_VERSION_KEY, &resp.reference_version.to_be_bytes())?;
@@ -105,7 +130,7 @@ fn apply_in(store: &mut DeviceStore, out: &Outgoing, resp: SyncResponse) -> Resu
         applied.acked += 1;
     }
     for r in resp.refused {
-        if r.code == "missing_deps" {
+        if r.code == crate::codes::ErrorCode::MissingDeps.as_str() {
             if let Some(p) = out.request.push.iter().find(|p| p.id == r.id) {
                 applied.needs_full.push((r.id.clone(), p.kind));
                 continue;
@@ -124,7 +149,7 @@ fn apply_in(store: &mut DeviceStore, out: &Outgoing, resp: SyncResponse) -> Resu
             }
         }
     }
-    store.set_meta(CURSOR_KEY, &resp.cursor.to_be_bytes())?;
+    write_cursor(store, CURSOR_KEY, resp.cursor)?;
     Ok(applied)
 }
 

@@ -59,7 +59,8 @@ pub fn validate_log(events: &BTreeMap<String, CaseEvent>) -> Result<(), LogError
 /// of the log when they wrote it).
 pub fn ancestors<'a>(events: &'a BTreeMap<String, CaseEvent>, id: &str) -> std::collections::BTreeSet<&'a str> {
     let mut seen = std::collections::BTreeSet::new();
-    let mut stack: Vec<&'a str> = events.get(id).map(|e| e.after.iter().map(String::as_str).collect()).unwrap_or_default();
+    let mut stack: Vec<&'a str> =
+        events.get(id).map(|e| e.after.iter().map(String::as_str).collect()).unwrap_or_default();
     while let Some(x) = stack.pop() {
         if let Some((k, e)) = events.get_key_value(x)
             && seen.insert(k.as_str())

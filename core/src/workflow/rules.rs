@@ -162,10 +162,7 @@ pub fn check_append(role: Role, status: CaseStatus, kind: EventKind) -> Result<(
 /// The workflow actions `role` may take on a case in `status`, for the UI's
 /// buttons (corrections are offered separately, see [`may_amend`]).
 pub fn allowed_actions(role: Role, status: CaseStatus) -> Vec<EventKind> {
-    EventKind::ALL
-        .into_iter()
-        .filter(|&k| k != EventKind::Amended && check_append(role, status, k).is_ok())
-        .collect()
+    EventKind::ALL.into_iter().filter(|&k| k != EventKind::Amended && check_append(role, status, k).is_ok()).collect()
 }
 
 #[cfg(test)]

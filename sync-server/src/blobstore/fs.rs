@@ -152,7 +152,10 @@ mod tests {
         assert_eq!(store.partial_len(&theirs).await.unwrap(), 0);
         assert_eq!(store.append(&theirs, 0, b"garbage").await.unwrap(), 7);
         assert_eq!(store.partial_len(&mine).await.unwrap(), 40_000);
-        assert!(matches!(store.append(&mine, 0, &data[..10]).await, Err(BlobError::OffsetMismatch { expected: 40_000 })));
+        assert!(matches!(
+            store.append(&mine, 0, &data[..10]).await,
+            Err(BlobError::OffsetMismatch { expected: 40_000 })
+        ));
         store.append(&mine, 40_000, &data[40_000..]).await.unwrap();
         assert_eq!(store.read_partial(&mine).await.unwrap(), data);
         store.publish(&mine).await.unwrap();

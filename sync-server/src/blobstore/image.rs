@@ -16,9 +16,8 @@ pub struct ImageInfo {
 /// Checks `bytes` as a JPEG no larger than `max_edge` on either side.
 pub fn check(bytes: &[u8], max_edge: u32) -> Result<ImageInfo, ServerError> {
     let bad = |why: String| refuse(ErrorCode::InvalidImage, why);
-    let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| bad(e.to_string()))?;
+    let reader =
+        image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().map_err(|e| bad(e.to_string()))?;
     if reader.format() != Some(image::ImageFormat::Jpeg) {
         return Err(bad(format!("photos are JPEG, this is {:?}", reader.format())));
     }

@@ -191,7 +191,10 @@ fn event(case: &Case, ev: &CaseEvent, creating: bool, ctx: &Context<'_>) -> Resu
     let seen = view(case, ev);
     let status = seen.status;
     if transition(status, ev.kind).is_none() {
-        return Err(refuse(ErrorCode::NotAllowedInState, format!("{:?} is not possible while the case is {status:?}", ev.kind)));
+        return Err(refuse(
+            ErrorCode::NotAllowedInState,
+            format!("{:?} is not possible while the case is {status:?}", ev.kind),
+        ));
     }
     department(ev, &seen, ctx)?;
     if ev.kind == EventKind::Amended && !may_amend(who.user.role, case.reporter == who.user.id, status) {
@@ -214,15 +217,13 @@ fn view(case: &Case, ev: &CaseEvent) -> gridpatrol_core::workflow::Derived {
 }
 
 /// Where `department` may appear, and whose feedback counts.
-fn department(
-    ev: &CaseEvent,
-    seen: &gridpatrol_core::workflow::Derived,
-    ctx: &Context<'_>,
-) -> Result<(), ServerError> {
+fn department(ev: &CaseEvent, seen: &gridpatrol_core::workflow::Derived, ctx: &Context<'_>) -> Result<(), ServerError> {
     let known = |d: &str| ctx.reference.org.departments.iter().any(|x| x.id == d);
     match (ev.kind, &ev.department) {
         (EventKind::Dispatched, Some(d)) if known(d) => Ok(()),
-        (EventKind::Dispatched, Some(d)) => Err(refuse(ErrorCode::UnknownDepartment, format!("unknown department {d}"))),
+        (EventKind::Dispatched, Some(d)) => {
+            Err(refuse(ErrorCode::UnknownDepartment, format!("unknown department {d}")))
+        }
         (EventKind::Dispatched, None) => Err(refuse(ErrorCode::UnknownDepartment, "a dispatch names its department")),
         (EventKind::Handled, d) if ctx.who.user.role == Role::Department => {
             let own = match &ctx.who.scope {

@@ -90,10 +90,16 @@ fn started(p: &Patrol, ctx: &Context<'_>) -> Result<(), ServerError> {
         return Err(refuse(ErrorCode::Impersonation, "a new patrol must be started by its pusher"));
     }
     if !p.kind.allowed_for(who.user.role) {
-        return Err(refuse(ErrorCode::RoleNotPermitted, format!("a {:?} does not run {:?} patrols", who.user.role, p.kind)));
+        return Err(refuse(
+            ErrorCode::RoleNotPermitted,
+            format!("a {:?} does not run {:?} patrols", who.user.role, p.kind),
+        ));
     }
     if p.schema > PATROL_SCHEMA {
-        return Err(refuse(ErrorCode::InvalidDocument, format!("patrol schema {} is newer than this server", p.schema)));
+        return Err(refuse(
+            ErrorCode::InvalidDocument,
+            format!("patrol schema {} is newer than this server", p.schema),
+        ));
     }
     if ctx.reference.grid(&p.grid).is_none() {
         return Err(refuse(ErrorCode::UnknownGrid, format!("unknown grid {}", p.grid)));
@@ -116,7 +122,18 @@ fn unchanged_header(old: &Patrol, new: &Patrol, ctx: &Context<'_>) -> Result<(),
     if old.started_by != ctx.who.user.id {
         return Err(refuse(ErrorCode::NotAMember, "only its own member writes a patrol"));
     }
-    let header = |p: &Patrol| (p.schema, p.kind, p.grid.clone(), p.team.clone(), p.started_by.clone(), p.started_at, p.team_code.clone(), p.lead.clone());
+    let header = |p: &Patrol| {
+        (
+            p.schema,
+            p.kind,
+            p.grid.clone(),
+            p.team.clone(),
+            p.started_by.clone(),
+            p.started_at,
+            p.team_code.clone(),
+            p.lead.clone(),
+        )
+    };
     if header(old) != header(new) {
         return Err(refuse(ErrorCode::PatrolRewritten, "who, when, where and with whom a patrol went cannot change"));
     }

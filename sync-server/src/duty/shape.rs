@@ -12,7 +12,8 @@ use crate::error::{ServerError, refuse};
 /// Refuses `doc` if it holds a key that `typed` (the document read into its
 /// Rust type) does not.
 pub fn check(doc: &AutoCommit, typed: &impl serde::Serialize) -> Result<(), ServerError> {
-    let raw = serde_json::to_value(AutoSerde::from(doc)).map_err(|e| refuse(ErrorCode::InvalidDocument, e.to_string()))?;
+    let raw =
+        serde_json::to_value(AutoSerde::from(doc)).map_err(|e| refuse(ErrorCode::InvalidDocument, e.to_string()))?;
     let known = serde_json::to_value(typed).map_err(|e| refuse(ErrorCode::InvalidDocument, e.to_string()))?;
     match extra_key(&raw, &known, "", true) {
         Some(path) => Err(refuse(ErrorCode::UnknownField, format!("unknown field {path}"))),

@@ -26,7 +26,9 @@ fn role_may(role: Role, kind: EventKind) -> bool {
         }
         E::HandledOnSpot => &[R::GridWorker, R::GridLeader, R::Admin],
         E::Escalated => &[R::GridWorker, R::GridLeader, R::Supervisor, R::Admin],
-        E::Accepted | E::Dispatched | E::Deferred | E::Voided => &[R::GridLeader, R::Supervisor, R::StreetLeader, R::Admin],
+        E::Accepted | E::Dispatched | E::Deferred | E::Voided => {
+            &[R::GridLeader, R::Supervisor, R::StreetLeader, R::Admin]
+        }
         E::Handled => &[R::Department, R::Admin],
         E::LookBackPassed | E::Relapsed => &[R::GridWorker, R::GridLeader, R::Supervisor, R::Admin],
     };
@@ -173,7 +175,9 @@ fn expected(role: Role, kind: EventKind, state: CaseStatus, held_by_dept: bool) 
         return Some(ErrorCode::NotAllowedInState);
     }
     let may_amend = match role {
-        Role::GridWorker => is_reporter && matches!(state, CaseStatus::Reported | CaseStatus::Escalated | CaseStatus::Relapsed),
+        Role::GridWorker => {
+            is_reporter && matches!(state, CaseStatus::Reported | CaseStatus::Escalated | CaseStatus::Relapsed)
+        }
         Role::Department => false,
         _ => true,
     };
@@ -313,8 +317,11 @@ fn a_department_follows_the_current_assignment() {
     // A dispatch to a department that does not exist.
     let ctx = Context { who: &leader, reference: &reference, now, limits: &limits };
     let mut after = before.clone();
-    Case::append_event(&mut after, &event(EventKind::Dispatched, &leader.user, now - 1000, vec![re.id.clone()], Some("D-NOPE")))
-        .unwrap();
+    Case::append_event(
+        &mut after,
+        &event(EventKind::Dispatched, &leader.user, now - 1000, vec![re.id.clone()], Some("D-NOPE")),
+    )
+    .unwrap();
     assert_eq!(
         check(DocKind::Case, &case.id, Some(&before), &after, &ctx).unwrap_err().code,
         ErrorCode::UnknownDepartment
@@ -422,16 +429,43 @@ fn only_the_member_adds_to_a_patrol_and_nothing_is_rewritten() {
     assert_eq!(code(&owner, &ended), None);
     // A check in someone else's name.
     let mut check_other = before.clone();
-    Patrol::check_street(&mut check_other, "柳荫路", &StreetCheck { checked_at: now - 1000, by: "u-worker2".into(), note: String::new() })
-        .unwrap();
+    Patrol::check_street(
+        &mut check_other,
+        "柳荫路",
+        &StreetCheck { checked_at: now - 1000, by: "u-worker2".into(), note: String::new() },
+    )
+    .unwrap();
     assert_eq!(code(&owner, &check_other), Some(ErrorCode::Impersonation));
     // A department never starts a patrol; a worker never starts a supervision.
-    let ctx_of = |who: &AuthUser| Context { who, reference: &reference, now, limits: &limits };
     let dept = user(&reference, "dept-cg");
-    let p2 = Patrol { started_by: dept.user.id.clone(), team: vec![dept.user.id.clone()], ..patrol(&reference, "worker1", now) };
+    let p2 = Patrol {
+        started_by: dept.user.id.clone(),
+        team: vec![dept.user.id.clone()],
+        ..patrol(&reference, "worker1", now)
+    };
     let doc = p2.to_new_doc(&ActorId::random()).unwrap();
-    assert!(check(DocKind::Patrol, &p2.id, None, &doc, &ctx_of(&dept)).is_err());
+    assert!(
+        check(
+            DocKind::Patrol,
+            &p2.id,
+            None,
+            &doc,
+            &Context { who: &dept, reference: &reference, now, limits: &limits }
+        )
+        .is_err()
+    );
     let p3 = Patrol { kind: PatrolKind::Supervision, ..patrol(&reference, "worker1", now) };
     let doc = p3.to_new_doc(&ActorId::random()).unwrap();
-    assert_eq!(check(DocKind::Patrol, &p3.id, None, &doc, &ctx_of(&owner)).unwrap_err().code, ErrorCode::RoleNotPermitted);
+    assert_eq!(
+        check(
+            DocKind::Patrol,
+            &p3.id,
+            None,
+            &doc,
+            &Context { who: &owner, reference: &reference, now, limits: &limits }
+        )
+        .unwrap_err()
+        .code,
+        ErrorCode::RoleNotPermitted
+    );
 }

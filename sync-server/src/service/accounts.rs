@@ -32,7 +32,10 @@ fn wrong() -> ServerError {
 /// A new password must be long enough and differ from the old one.
 pub fn check_new_password(old: &str, new: &str) -> Result<(), ServerError> {
     if new.chars().count() < MIN_PASSWORD || new == old || new.len() > 256 {
-        return Err(refuse(ErrorCode::WeakPassword, format!("a password needs at least {MIN_PASSWORD} characters and must change")));
+        return Err(refuse(
+            ErrorCode::WeakPassword,
+            format!("a password needs at least {MIN_PASSWORD} characters and must change"),
+        ));
     }
     Ok(())
 }
@@ -48,7 +51,11 @@ impl SyncService {
         {
             let secs = ((until - now) / 1000).max(1);
             return Err(self
-                .refused(&actor, &username, refuse(ErrorCode::TooManyAttempts, format!("too many wrong passwords; wait {secs} s")))
+                .refused(
+                    &actor,
+                    &username,
+                    refuse(ErrorCode::TooManyAttempts, format!("too many wrong passwords; wait {secs} s")),
+                )
                 .await);
         }
         let cred = self.storage.credentials(&username).await?;
@@ -66,10 +73,14 @@ impl SyncService {
             return Err(self.refused(&actor, &username, wrong()).await);
         };
         if cred.disabled {
-            return Err(self.refused(&actor, &username, refuse(ErrorCode::UserDisabled, "this user has been disabled")).await);
+            return Err(self
+                .refused(&actor, &username, refuse(ErrorCode::UserDisabled, "this user has been disabled"))
+                .await);
         }
         if !is_valid_id(&req.device_id) {
-            return Err(self.refused(&actor, &username, refuse(ErrorCode::InvalidDeviceId, "device id must be a UUID")).await);
+            return Err(self
+                .refused(&actor, &username, refuse(ErrorCode::InvalidDeviceId, "device id must be a UUID"))
+                .await);
         }
         if let Some(d) = self.storage.device(&req.device_id).await?
             && d.revoked_at.is_some()

@@ -72,7 +72,9 @@ impl SyncService {
     ) -> Result<(), ServerError> {
         check_new_password("", password)?;
         let (_, reference) = self.reference().await?;
-        let user = reference.user_by_name(username).ok_or_else(|| refuse(ErrorCode::NotFound, format!("no user {username}")))?;
+        let user = reference
+            .user_by_name(username)
+            .ok_or_else(|| refuse(ErrorCode::NotFound, format!("no user {username}")))?;
         let disabled = self.storage.credentials(username).await?.is_some_and(|c| c.disabled);
         let cred = Credentials {
             user_id: user.id.clone(),

@@ -29,7 +29,11 @@ impl From<BlobError> for ServerError {
 }
 
 fn checked_hash(hash: &str) -> Result<(), ServerError> {
-    if valid_hash(hash) { Ok(()) } else { Err(refuse(ErrorCode::InvalidBlobId, "a photo id is a SHA-256 in lowercase hex")) }
+    if valid_hash(hash) {
+        Ok(())
+    } else {
+        Err(refuse(ErrorCode::InvalidBlobId, "a photo id is a SHA-256 in lowercase hex"))
+    }
 }
 
 impl SyncService {
@@ -86,7 +90,10 @@ impl SyncService {
     ) -> Result<BlobStatus, ServerError> {
         checked_hash(hash)?;
         if total > self.limits.max_blob_bytes || total == 0 {
-            return Err(refuse(ErrorCode::BlobTooLarge, format!("a photo is 1 to {} bytes", self.limits.max_blob_bytes)));
+            return Err(refuse(
+                ErrorCode::BlobTooLarge,
+                format!("a photo is 1 to {} bytes", self.limits.max_blob_bytes),
+            ));
         }
         if let Some(expected) = chunk_sha256
             && gridpatrol_core::photo::sha256_hex(chunk) != expected.to_ascii_lowercase()
@@ -165,7 +172,8 @@ impl SyncService {
             device_id: who.device_id.clone(),
             completed_at: now_ms(),
         };
-        let line = self.entry(&Actor::from(who), "blob", &key.hash, &format!("{total} bytes, {}×{}", info.width, info.height));
+        let line =
+            self.entry(&Actor::from(who), "blob", &key.hash, &format!("{total} bytes, {}×{}", info.width, info.height));
         self.storage.put_blob(&record, &line).await?;
         Ok(BlobStatus { received: total, complete: true })
     }

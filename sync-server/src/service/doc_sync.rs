@@ -42,7 +42,11 @@ impl SyncService {
         Ok(resp)
     }
 
-    async fn doc_sync_one(&self, who: &AuthUser, m: &DocSyncMessage) -> Result<Result<Vec<u8>, ServerError>, ServerError> {
+    async fn doc_sync_one(
+        &self,
+        who: &AuthUser,
+        m: &DocSyncMessage,
+    ) -> Result<Result<Vec<u8>, ServerError>, ServerError> {
         if !is_valid_id(&m.id) {
             return Ok(Err(refuse(ErrorCode::InvalidId, "document ids are UUIDs")));
         }

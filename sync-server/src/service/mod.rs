@@ -142,9 +142,11 @@ impl SyncService {
         {
             return Ok((*v, r.clone()));
         }
-        let (v, r) = self.storage.reference().await?.ok_or_else(|| {
-            refuse(ErrorCode::NotInitialised, "the server has no organisation data; run import")
-        })?;
+        let (v, r) = self
+            .storage
+            .reference()
+            .await?
+            .ok_or_else(|| refuse(ErrorCode::NotInitialised, "the server has no organisation data; run import"))?;
         let r = Arc::new(r);
         *self.reference.write().await = Some((Instant::now(), v, r.clone()));
         Ok((v, r))

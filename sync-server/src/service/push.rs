@@ -91,7 +91,10 @@ impl SyncService {
             return Ok(Prepared::Done(Err(malformed(e))));
         }
         if !doc.get_missing_deps(&[]).is_empty() {
-            return Ok(Prepared::Done(Err(refuse(ErrorCode::MissingDeps, "the server lacks earlier changes of this document"))));
+            return Ok(Prepared::Done(Err(refuse(
+                ErrorCode::MissingDeps,
+                "the server lacks earlier changes of this document",
+            ))));
         }
         Ok(match self.checked_write(who, push.kind, &push.id, before.as_ref(), &doc, expected, &new).await? {
             Ok(write) => Prepared::Write { write: Box::new(write), doc: Box::new(doc), heads },
@@ -225,6 +228,9 @@ fn ack(id: &str, doc: &mut AutoCommit, heads: &[ChangeHash]) -> Result<DocAck, S
     if heads.iter().all(|h| doc.get_change_by_hash(h).is_some()) {
         Ok(DocAck { id: id.to_owned(), heads: to_wire(heads) })
     } else {
-        Err(refuse(ErrorCode::MissingDeps, "the server lacks some of the device's changes; falling back to a full sync"))
+        Err(refuse(
+            ErrorCode::MissingDeps,
+            "the server lacks some of the device's changes; falling back to a full sync",
+        ))
     }
 }

@@ -159,8 +159,7 @@ pub(super) async fn login_failures(
             &[&username, &addr],
         )
         .await?;
-    row.map(|r| Ok(LoginFailures { failures: r.try_get::<_, i32>(0)? as u32, locked_until: r.try_get(1)? }))
-        .transpose()
+    row.map(|r| Ok(LoginFailures { failures: r.try_get::<_, i32>(0)? as u32, locked_until: r.try_get(1)? })).transpose()
 }
 
 /// Counts one failure atomically across instances (row lock on the pair).
@@ -207,9 +206,6 @@ pub(super) async fn clear_login_failures(c: &Client, username: &str, addr: &str)
 }
 
 pub(super) async fn prune_login_failures(c: &Client, before: Millis) -> Result<u64, StorageError> {
-    Ok(c.execute(
-        "DELETE FROM login_failures WHERE updated_at < $1 AND COALESCE(locked_until, 0) < $1",
-        &[&before],
-    )
-    .await?)
+    Ok(c.execute("DELETE FROM login_failures WHERE updated_at < $1 AND COALESCE(locked_until, 0) < $1", &[&before])
+        .await?)
 }

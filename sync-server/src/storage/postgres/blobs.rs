@@ -62,7 +62,8 @@ pub(super) async fn forget(c: &Client, hash: &str) -> Result<(), StorageError> {
 }
 
 pub(super) async fn hashes(c: &Client, after: &str, limit: u32) -> Result<Vec<String>, StorageError> {
-    let rows = c.query("SELECT hash FROM blobs WHERE hash > $1 ORDER BY hash LIMIT $2", &[&after, &i64::from(limit)]).await?;
+    let rows =
+        c.query("SELECT hash FROM blobs WHERE hash > $1 ORDER BY hash LIMIT $2", &[&after, &i64::from(limit)]).await?;
     rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
 }
 

@@ -191,7 +191,11 @@ pub(super) async fn receipts(c: &Client, doc_id: &str) -> Result<Vec<(String, Mi
     rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
 }
 
-pub(super) async fn compaction_candidates(c: &Client, min_changes: u32, limit: u32) -> Result<Vec<String>, StorageError> {
+pub(super) async fn compaction_candidates(
+    c: &Client,
+    min_changes: u32,
+    limit: u32,
+) -> Result<Vec<String>, StorageError> {
     let rows = c
         .query(
             "SELECT id FROM docs WHERE pending_changes >= $1 ORDER BY pending_changes DESC LIMIT $2",

@@ -82,7 +82,7 @@ impl PostgresStorage {
 /// The migration runner: applies what `schema_migrations` lacks, in order,
 /// under an advisory lock so instances starting together take turns. A
 /// database of the first release (`schema_version` 1) is adopted as version 1.
-async fn migrate(c: &mut deadpool_postgres::Object) -> Result<(), StorageError> {
+async fn migrate(c: &mut tokio_postgres::Client) -> Result<(), StorageError> {
     let tx = c.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock(7463210)", &[]).await?;
     tx.batch_execute(
@@ -117,7 +117,7 @@ async fn migrate(c: &mut deadpool_postgres::Object) -> Result<(), StorageError> 
 #[async_trait]
 impl Storage for PostgresStorage {
     async fn migrate(&self) -> Result<(), StorageError> {
-        migrate(&mut self.client().await?).await
+        migrate(&mut **self.client().await?).await
     }
 
     async fn reference(&self) -> Result<Option<(u64, Reference)>, StorageError> {
@@ -145,55 +145,55 @@ impl Storage for PostgresStorage {
     }
 
     async fn credentials(&self, username: &str) -> Result<Option<Credentials>, StorageError> {
-        accounts::credentials(&self.client().await?, username).await
+        accounts::credentials(&**self.client().await?, username).await
     }
 
     async fn put_credentials(&self, cr: &Credentials) -> Result<(), StorageError> {
-        accounts::put_credentials(&self.client().await?, cr).await
+        accounts::put_credentials(&**self.client().await?, cr).await
     }
 
     async fn device(&self, id: &str) -> Result<Option<Device>, StorageError> {
-        accounts::device(&self.client().await?, id).await
+        accounts::device(&**self.client().await?, id).await
     }
 
     async fn register_device(&self, d: &Device) -> Result<(), StorageError> {
-        accounts::register_device(&self.client().await?, d).await
+        accounts::register_device(&**self.client().await?, d).await
     }
 
     async fn devices(&self) -> Result<Vec<Device>, StorageError> {
-        accounts::devices(&self.client().await?).await
+        accounts::devices(&**self.client().await?).await
     }
 
     async fn revoke_device(&self, id: &str, at: Millis) -> Result<bool, StorageError> {
-        accounts::revoke_device(&mut self.client().await?, id, at).await
+        accounts::revoke_device(&mut **self.client().await?, id, at).await
     }
 
     async fn add_token(&self, t: &Token) -> Result<(), StorageError> {
-        accounts::add_token(&self.client().await?, t).await
+        accounts::add_token(&**self.client().await?, t).await
     }
 
     async fn token(&self, hash: &str) -> Result<Option<TokenInfo>, StorageError> {
-        accounts::token(&self.client().await?, hash).await
+        accounts::token(&**self.client().await?, hash).await
     }
 
     async fn touch_token(&self, hash: &str, now: Millis, expires_at: Millis) -> Result<(), StorageError> {
-        accounts::touch_token(&self.client().await?, hash, now, expires_at).await
+        accounts::touch_token(&**self.client().await?, hash, now, expires_at).await
     }
 
     async fn revoke_token(&self, hash: &str, at: Millis) -> Result<bool, StorageError> {
-        accounts::revoke_token(&self.client().await?, hash, at).await
+        accounts::revoke_token(&**self.client().await?, hash, at).await
     }
 
     async fn revoke_user_tokens(&self, user_id: &str, at: Millis) -> Result<u64, StorageError> {
-        accounts::revoke_user_tokens(&self.client().await?, user_id, at).await
+        accounts::revoke_user_tokens(&**self.client().await?, user_id, at).await
     }
 
     async fn tokens_of_device(&self, device_id: &str) -> Result<Vec<Token>, StorageError> {
-        accounts::tokens_of_device(&self.client().await?, device_id).await
+        accounts::tokens_of_device(&**self.client().await?, device_id).await
     }
 
     async fn login_failures(&self, username: &str, addr: &str) -> Result<Option<LoginFailures>, StorageError> {
-        accounts::login_failures(&self.client().await?, username, addr).await
+        accounts::login_failures(&**self.client().await?, username, addr).await
     }
 
     async fn record_login_failure(
@@ -204,35 +204,35 @@ impl Storage for PostgresStorage {
         max: u32,
         lockout_ms: Millis,
     ) -> Result<LoginFailures, StorageError> {
-        accounts::record_login_failure(&mut self.client().await?, username, addr, now, max, lockout_ms).await
+        accounts::record_login_failure(&mut **self.client().await?, username, addr, now, max, lockout_ms).await
     }
 
     async fn clear_login_failures(&self, username: &str, addr: &str) -> Result<(), StorageError> {
-        accounts::clear_login_failures(&self.client().await?, username, addr).await
+        accounts::clear_login_failures(&**self.client().await?, username, addr).await
     }
 
     async fn prune_login_failures(&self, before: Millis) -> Result<u64, StorageError> {
-        accounts::prune_login_failures(&self.client().await?, before).await
+        accounts::prune_login_failures(&**self.client().await?, before).await
     }
 
     async fn doc_metas(&self, ids: &[String]) -> Result<Vec<DocMeta>, StorageError> {
-        docs::metas(&self.client().await?, ids).await
+        docs::metas(&**self.client().await?, ids).await
     }
 
     async fn load_doc(&self, id: &str) -> Result<Option<StoredDoc>, StorageError> {
-        docs::load(&self.client().await?, id).await
+        docs::load(&**self.client().await?, id).await
     }
 
     async fn commit_docs(&self, writes: &[DocWrite]) -> Result<Vec<CommitOutcome>, StorageError> {
-        docs::commit(&mut self.client().await?, writes).await
+        docs::commit(&mut **self.client().await?, writes).await
     }
 
     async fn head(&self) -> Result<CommitRef, StorageError> {
-        docs::head(&self.client().await?).await
+        docs::head(&**self.client().await?).await
     }
 
     async fn commit_tag(&self, seq: u64) -> Result<Option<u64>, StorageError> {
-        docs::commit_tag(&self.client().await?, seq).await
+        docs::commit_tag(&**self.client().await?, seq).await
     }
 
     async fn changed_since(
@@ -242,59 +242,59 @@ impl Storage for PostgresStorage {
         scope: &Scope,
         limit: u32,
     ) -> Result<Vec<DocMeta>, StorageError> {
-        docs::changed_since(&self.client().await?, cursor, upto, scope, limit).await
+        docs::changed_since(&**self.client().await?, cursor, upto, scope, limit).await
     }
 
     async fn changes_since(&self, ids: &[String], cursor: u64) -> Result<Vec<PulledChange>, StorageError> {
-        docs::changes_since(&self.client().await?, ids, cursor).await
+        docs::changes_since(&**self.client().await?, ids, cursor).await
     }
 
     async fn receipts(&self, doc_id: &str) -> Result<Vec<(String, Millis)>, StorageError> {
-        docs::receipts(&self.client().await?, doc_id).await
+        docs::receipts(&**self.client().await?, doc_id).await
     }
 
     async fn blob_visible(&self, hash: &str, scope: &Scope) -> Result<bool, StorageError> {
-        blobs::visible(&self.client().await?, hash, scope).await
+        blobs::visible(&**self.client().await?, hash, scope).await
     }
 
     async fn blob(&self, hash: &str) -> Result<Option<BlobRecord>, StorageError> {
-        blobs::get(&self.client().await?, hash).await
+        blobs::get(&**self.client().await?, hash).await
     }
 
     async fn put_blob(&self, b: &BlobRecord, audit: &AuditEntry) -> Result<(), StorageError> {
-        blobs::put(&mut self.client().await?, b, audit).await
+        blobs::put(&mut **self.client().await?, b, audit).await
     }
 
     async fn forget_blob(&self, hash: &str) -> Result<(), StorageError> {
-        blobs::forget(&self.client().await?, hash).await
+        blobs::forget(&**self.client().await?, hash).await
     }
 
     async fn blob_hashes(&self, after: &str, limit: u32) -> Result<Vec<String>, StorageError> {
-        blobs::hashes(&self.client().await?, after, limit).await
+        blobs::hashes(&**self.client().await?, after, limit).await
     }
 
     async fn wanted_blobs(&self, scope: &Scope, limit: u32) -> Result<Vec<String>, StorageError> {
-        blobs::wanted(&self.client().await?, scope, limit).await
+        blobs::wanted(&**self.client().await?, scope, limit).await
     }
 
     async fn upload(&self, device_id: &str, hash: &str) -> Result<Option<Upload>, StorageError> {
-        blobs::upload(&self.client().await?, device_id, hash).await
+        blobs::upload(&**self.client().await?, device_id, hash).await
     }
 
     async fn put_upload(&self, u: &Upload) -> Result<(), StorageError> {
-        blobs::put_upload(&self.client().await?, u).await
+        blobs::put_upload(&**self.client().await?, u).await
     }
 
     async fn delete_upload(&self, device_id: &str, hash: &str) -> Result<(), StorageError> {
-        blobs::delete_upload(&self.client().await?, device_id, hash).await
+        blobs::delete_upload(&**self.client().await?, device_id, hash).await
     }
 
     async fn stale_uploads(&self, before: Millis, limit: u32) -> Result<Vec<Upload>, StorageError> {
-        blobs::stale_uploads(&self.client().await?, before, limit).await
+        blobs::stale_uploads(&**self.client().await?, before, limit).await
     }
 
     async fn usage(&self, user_id: &str) -> Result<u64, StorageError> {
-        blobs::usage(&self.client().await?, user_id).await
+        blobs::usage(&**self.client().await?, user_id).await
     }
 
     async fn audit_write(&self, e: &AuditEntry) -> Result<(), StorageError> {
@@ -303,18 +303,18 @@ impl Storage for PostgresStorage {
     }
 
     async fn audit(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>, StorageError> {
-        audit::query(&self.client().await?, q).await
+        audit::query(&**self.client().await?, q).await
     }
 
     async fn compaction_candidates(&self, min_changes: u32, limit: u32) -> Result<Vec<String>, StorageError> {
-        docs::compaction_candidates(&self.client().await?, min_changes, limit).await
+        docs::compaction_candidates(&**self.client().await?, min_changes, limit).await
     }
 
     async fn put_snapshot(&self, id: &str, snapshot: &[u8], upto_seq: u64) -> Result<(), StorageError> {
-        docs::put_snapshot(&self.client().await?, id, snapshot, upto_seq).await
+        docs::put_snapshot(&**self.client().await?, id, snapshot, upto_seq).await
     }
 
     async fn digest(&self) -> Result<StateDigest, StorageError> {
-        audit::digest(&self.client().await?).await
+        audit::digest(&**self.client().await?).await
     }
 }

@@ -123,7 +123,11 @@ pub(super) fn tokens_of_device(c: &Connection, device_id: &str) -> Result<Vec<To
     Ok(stmt.query_map([device_id], token_row)?.collect::<Result<Vec<_>, _>>()?)
 }
 
-pub(super) fn login_failures(c: &Connection, username: &str, addr: &str) -> Result<Option<LoginFailures>, StorageError> {
+pub(super) fn login_failures(
+    c: &Connection,
+    username: &str,
+    addr: &str,
+) -> Result<Option<LoginFailures>, StorageError> {
     Ok(c.query_row(
         "SELECT failures, locked_until FROM login_failures WHERE username = ?1 AND addr = ?2",
         params![username, addr],
@@ -164,8 +168,6 @@ pub(super) fn clear_login_failures(c: &Connection, username: &str, addr: &str) -
 }
 
 pub(super) fn prune_login_failures(c: &Connection, before: Millis) -> Result<u64, StorageError> {
-    Ok(c.execute(
-        "DELETE FROM login_failures WHERE updated_at < ?1 AND COALESCE(locked_until, 0) < ?1",
-        [before],
-    )? as u64)
+    Ok(c.execute("DELETE FROM login_failures WHERE updated_at < ?1 AND COALESCE(locked_until, 0) < ?1", [before])?
+        as u64)
 }

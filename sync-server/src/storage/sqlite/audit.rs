@@ -21,9 +21,8 @@ pub(super) fn query(c: &Connection, q: &AuditQuery) -> Result<Vec<AuditEntry>, S
            AND (?5 IS NULL OR substr(action, 1, length(?5)) = ?5)
          ORDER BY id DESC LIMIT ?6",
     )?;
-    let rows = stmt.query_map(
-        params![q.user_id, q.device_id, q.since, q.until, q.action_prefix, q.limit.max(1)],
-        |r| {
+    let rows =
+        stmt.query_map(params![q.user_id, q.device_id, q.since, q.until, q.action_prefix, q.limit.max(1)], |r| {
             Ok(AuditEntry {
                 at: r.get(0)?,
                 user_id: r.get(1)?,
@@ -33,8 +32,7 @@ pub(super) fn query(c: &Connection, q: &AuditQuery) -> Result<Vec<AuditEntry>, S
                 subject: r.get(5)?,
                 detail: r.get(6)?,
             })
-        },
-    )?;
+        })?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
@@ -44,9 +42,8 @@ fn count(c: &Connection, sql: &str) -> Result<u64, StorageError> {
 
 pub(super) fn digest(c: &Connection) -> Result<StateDigest, StorageError> {
     let mut creds = Sha256::new();
-    let mut stmt = c.prepare(
-        "SELECT user_id, username, password_hash, disabled, must_change FROM credentials ORDER BY user_id",
-    )?;
+    let mut stmt =
+        c.prepare("SELECT user_id, username, password_hash, disabled, must_change FROM credentials ORDER BY user_id")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         for i in 0..3 {

@@ -42,8 +42,9 @@ pub(super) fn scope_clause(scope: &Scope, n: usize) -> (String, Option<String>) 
 }
 
 pub(super) fn metas(c: &Connection, ids_json: &str) -> Result<Vec<DocMeta>, StorageError> {
-    let mut stmt = c
-        .prepare_cached(&format!("SELECT {META_COLUMNS} FROM docs d WHERE d.id IN (SELECT value FROM json_each(?1))"))?;
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {META_COLUMNS} FROM docs d WHERE d.id IN (SELECT value FROM json_each(?1))"
+    ))?;
     let mut rows = stmt.query([ids_json])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
@@ -107,7 +108,8 @@ fn commit_one(tx: &rusqlite::Transaction<'_>, w: &DocWrite) -> Result<CommitOutc
             .execute(params![w.id, d])?;
     }
     for b in &w.blobs {
-        tx.prepare_cached("INSERT OR IGNORE INTO doc_blobs (doc_id, hash) VALUES (?1, ?2)")?.execute(params![w.id, b])?;
+        tx.prepare_cached("INSERT OR IGNORE INTO doc_blobs (doc_id, hash) VALUES (?1, ?2)")?
+            .execute(params![w.id, b])?;
     }
     let received = now_ms();
     for r in &w.receipts {
@@ -166,7 +168,8 @@ pub(super) fn changes_since(c: &Connection, ids_json: &str, cursor: u64) -> Resu
 }
 
 pub(super) fn receipts(c: &Connection, doc_id: &str) -> Result<Vec<(String, Millis)>, StorageError> {
-    let mut stmt = c.prepare_cached("SELECT event_id, received_at FROM receipts WHERE doc_id = ?1 ORDER BY event_id")?;
+    let mut stmt =
+        c.prepare_cached("SELECT event_id, received_at FROM receipts WHERE doc_id = ?1 ORDER BY event_id")?;
     Ok(stmt.query_map([doc_id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?)
 }
 

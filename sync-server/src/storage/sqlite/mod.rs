@@ -92,7 +92,8 @@ fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
     )?;
-    let mut current: i64 = conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
+    let mut current: i64 =
+        conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
     let legacy: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current == 0 && legacy == 1 {
         conn.execute("INSERT INTO schema_migrations VALUES (1, 'adopted', ?1)", [gridpatrol_core::time::now_ms()])?;
