@@ -33,6 +33,16 @@ pub fn doc_ingest(data: &[u8]) {
         },
         device_id: "d".into(),
         scope: Scope::Grids { grids: ["QS01-G01".to_string()].into() },
+        token_hash: String::new(),
+        addr: "fuzz".into(),
+    };
+    let reference = gridpatrol_core::demo::reference();
+    let limits = gridpatrol_server::limits::Limits::default();
+    let ctx = gridpatrol_server::duty::Context {
+        who: &who,
+        reference: &reference,
+        now: gridpatrol_core::time::now_ms(),
+        limits: &limits,
     };
     let id = "00000000-0000-7000-8000-000000000000";
     let mut docs = Vec::new();
@@ -52,7 +62,7 @@ pub fn doc_ingest(data: &[u8]) {
     }
     for doc in docs {
         for kind in [DocKind::Case, DocKind::Patrol] {
-            let _ = gridpatrol_server::validate::check(kind, id, None, &doc, &who);
+            let _ = gridpatrol_server::duty::check(kind, id, None, &doc, &ctx);
         }
         if let Ok(case) = Case::from_doc(&doc) {
             let _ = gridpatrol_core::workflow::derive(&case);

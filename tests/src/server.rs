@@ -15,6 +15,18 @@ pub enum Backend {
     Postgres,
 }
 
+/// Imports the demo street office (every user's password: the demo one).
+pub async fn import_demo(service: &SyncService) {
+    service
+        .import(
+            &gridpatrol_server::service::audit::Actor::cli(),
+            &gridpatrol_core::demo::reference(),
+            &gridpatrol_server::service::admin::InitialPasswords::Shared(gridpatrol_core::demo::DEMO_PASSWORD.into()),
+        )
+        .await
+        .expect("demo imports");
+}
+
 /// A running server; restartable over the same storage.
 #[derive(Debug)]
 pub struct TestServer {
@@ -70,10 +82,7 @@ impl TestServer {
         };
         tune(&mut settings);
         let service = gridpatrol_server::build(&settings).await.expect("server builds");
-        service
-            .import(&gridpatrol_core::demo::reference(), gridpatrol_core::demo::DEMO_PASSWORD)
-            .await
-            .expect("demo imports");
+        import_demo(&service).await;
         let mut s =
             TestServer { url: String::new(), settings, service: Some(service), shutdown: None, task: None, _dir: dir };
         s.listen(None).await;
@@ -127,6 +136,12 @@ impl TestServer {
     /// The running service.
     pub fn service(&self) -> &Arc<SyncService> {
         self.service.as_ref().expect("the server is running")
+    }
+
+    /// Every audit line, newest first.
+    pub async fn audit(&self) -> Vec<gridpatrol_server::storage::AuditEntry> {
+        let q = gridpatrol_server::storage::AuditQuery { limit: u32::MAX, ..Default::default() };
+        self.service().storage().audit(&q).await.expect("audit reads")
     }
 
     /// The service's counters.

@@ -58,7 +58,13 @@ fn push(id: &str, kind: DocKind, changes: Vec<Vec<u8>>) -> DocPush {
 }
 
 fn request(pushes: Vec<DocPush>) -> SyncRequest {
-    SyncRequest { version: PROTOCOL_VERSION, cursor: 0, reference_version: u64::MAX, push: pushes }
+    SyncRequest {
+        version: PROTOCOL_VERSION,
+        cursor: Default::default(),
+        acked: Default::default(),
+        reference_version: u64::MAX,
+        push: pushes,
+    }
 }
 
 fn changes_of(doc: &mut AutoCommit) -> Vec<Vec<u8>> {
@@ -97,8 +103,8 @@ fn case_for(id: &str, grid: &str, reporter: &str, role: Role) -> Case {
 /// The server's visible state: the sequence number and the audit length
 /// of pushes (refusals are audited on purpose and not counted).
 async fn state(server: &TestServer) -> (u64, usize) {
-    let seq = server.service().storage().max_seq().await.unwrap();
-    let pushes = server.service().storage().audit(100_000).await.unwrap().iter().filter(|a| a.action == "push").count();
+    let seq = server.service().storage().head().await.unwrap().seq;
+    let pushes = server.audit().await.iter().filter(|a| a.action == "push").count();
     (seq, pushes)
 }
 
@@ -400,7 +406,7 @@ async fn hostile_input_gets_clear_errors_and_changes_nothing() {
     // ---- revoked devices and disabled users ----
     let victim = TestDevice::login(&server, "worker5").await;
     let victim_id = victim.store().device_id().to_owned();
-    server.service().storage().revoke_device(&victim_id).await.unwrap();
+    server.service().storage().revoke_device(&victim_id, 1).await.unwrap();
     expect!(api.post_cbor("/sync", Some(&victim.session.token), empty.clone()).await, 401, "device_revoked");
     let other_dev = TestDevice::login(&server, "worker6").await;
     let mut cred = server.service().storage().credentials("worker6").await.unwrap().unwrap();

@@ -59,7 +59,7 @@ async fn kill_mid_batch(db_url: Option<String>, after: Option<Duration>) -> usiz
     };
     server.restart().await;
     // Everything acknowledged before the kill survived it.
-    let storage = gridpatrol_server::storage::open(&server.db_url).await.unwrap();
+    let storage = gridpatrol_server::storage::open(&server.db_url, None).await.unwrap();
     for (id, heads) in &acked {
         let stored = storage.load_doc(id).await.unwrap().unwrap_or_else(|| panic!("acknowledged case {id} lost"));
         let mut doc = automerge::AutoCommit::load(&stored.bytes).unwrap();

@@ -68,17 +68,21 @@ async fn setup(service: &SyncService) -> Vec<Device> {
         let dir = tempfile::tempdir().unwrap();
         let mut store = DeviceStore::open(&dir.path().join("d.sqlite")).unwrap();
         let login = service
-            .login(LoginRequest {
-                username: u.into(),
-                password: gridpatrol_core::demo::DEMO_PASSWORD.into(),
-                device_id: store.device_id().to_owned(),
-                device_name: "sim".into(),
-            })
+            .login(
+                LoginRequest {
+                    username: u.into(),
+                    password: gridpatrol_core::demo::DEMO_PASSWORD.into(),
+                    device_id: store.device_id().to_owned(),
+                    device_name: "sim".into(),
+                    new_password: None,
+                },
+                "sim",
+            )
             .await
             .unwrap();
         let token = login.token.clone();
         session::begin(&mut store, "sim://", login).unwrap();
-        let who = service.authenticate(&token).await.unwrap();
+        let who = service.authenticate(&token, "sim").await.unwrap();
         devices.push(Device { store, who, _dir: dir, partitioned_until: 0 });
     }
     devices
@@ -186,7 +190,7 @@ async fn deliver(service: &SyncService, devices: &mut [Device], msg: Msg) -> Opt
         Msg::Blob { dev, hash, offset, total, chunk } => {
             let complete = match service.blob_append(&devices[dev].who, &hash, offset, total, &chunk, None).await {
                 Ok(s) => s.complete,
-                Err(e) if e.code == "offset_mismatch" => false,
+                Err(e) if e.code == gridpatrol_core::codes::ErrorCode::OffsetMismatch => false,
                 Err(e) => panic!("blob upload: {e}"),
             };
             Some(Msg::BlobReply { dev, hash, complete })
@@ -245,10 +249,12 @@ async fn settle(service: &SyncService, d: &mut Device) {
 async fn simulate(seed: u64, steps: usize) -> Tally {
     let dir = tempfile::tempdir().unwrap();
     let storage =
-        gridpatrol_server::storage::open(&format!("sqlite://{}", dir.path().join("s.sqlite").display())).await.unwrap();
-    let blobs = Arc::new(gridpatrol_server::blobs::FsBlobStore::open(&dir.path().join("blobs"), 1 << 20).unwrap());
-    let service = SyncService::new(storage.clone(), blobs, Default::default());
-    service.import(&gridpatrol_core::demo::reference(), gridpatrol_core::demo::DEMO_PASSWORD).await.unwrap();
+        gridpatrol_server::storage::open(&format!("sqlite://{}", dir.path().join("s.sqlite").display()), None)
+            .await
+            .unwrap();
+    let blobs = Arc::new(gridpatrol_server::blobstore::fs::FsBlobStore::open(&dir.path().join("blobs")).unwrap());
+    let service = SyncService::new(storage.clone(), blobs, Default::default(), 2);
+    gridpatrol_tests::server::import_demo(&service).await;
     let mut devices = setup(&service).await;
     let mut rng = StdRng::seed_from_u64(seed);
     let mut net: VecDeque<Msg> = VecDeque::new();

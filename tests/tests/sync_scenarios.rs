@@ -161,8 +161,8 @@ async fn scope_is_enforced(backend: Backend) {
     leader.sync().await;
     assert!(leader.store().get_case(&forged, None, 0).is_err(), "the forged case never reached anyone");
     assert_eq!(leader.store().get_case(&mine, None, 0).unwrap().derived.status, CaseStatus::Escalated);
-    let audit = server.service().storage().audit(50).await.unwrap();
-    assert!(audit.iter().any(|a| a.doc_id == forged && a.action == "refused:out_of_scope"), "refusal recorded");
+    let audit = server.audit().await;
+    assert!(audit.iter().any(|a| a.subject == forged && a.action == "refused:out_of_scope"), "refusal recorded");
 
     // Department: sees nothing until a case is dispatched to it.
     let dept = TestDevice::login(&server, "dept-cg").await;

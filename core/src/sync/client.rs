@@ -255,12 +255,25 @@ impl SyncClient {
         password: &str,
         device_name: &str,
     ) -> Result<Session, ClientError> {
+        self.login_with(store, username, password, None, device_name).await
+    }
+
+    /// Logs in, replacing the password (required for a one-time password).
+    pub async fn login_with(
+        &self,
+        store: &SharedStore,
+        username: &str,
+        password: &str,
+        new_password: Option<&str>,
+        device_name: &str,
+    ) -> Result<Session, ClientError> {
         let device_id = lock(store).device_id().to_owned();
         let req = LoginRequest {
             username: username.to_owned(),
             password: password.to_owned(),
             device_id,
             device_name: device_name.to_owned(),
+            new_password: new_password.map(str::to_owned),
         };
         let login: LoginResponse = self
             .retrying(|| async {
@@ -272,6 +285,15 @@ impl SyncClient {
             })
             .await?;
         Ok(session::begin(&mut lock(store), &self.base, login)?)
+    }
+
+    /// Ends this login on the server (the token is revoked).
+    pub async fn logout(&self) -> Result<(), ClientError> {
+        let resp = self.auth(self.http.post(self.url("/logout"))).send().await.map_err(net)?;
+        if !resp.status().is_success() {
+            return Err(Self::error_of(resp).await);
+        }
+        Ok(())
     }
 
     /// Uploads a blob in chunks, resuming from what the server already has.
@@ -357,29 +379,13 @@ impl SyncClient {
         let p = &mut report.progress;
 
         // Photos first, so that a document never arrives before its photos.
-        let pending = lock(store).pending_blobs()?;
-        p.phase = Some(SyncPhase::PhotosUp);
-        p.photos_up_total = pending.len() as u32;
-        on_progress(p);
-        for hash in pending {
-            let Some(bytes) = lock(store).blob(&hash)? else { continue };
-            match self.upload_blob(&hash, &bytes).await {
-                Ok(sent) => {
-                    lock(store).mark_blob_uploaded(&hash)?;
-                    p.photos_up += 1;
-                    p.bytes_up += sent;
-                }
-                Err(e @ ClientError::Network(_)) => return Err(e),
-                Err(e) => {
-                    report.failures.push(SyncFailure { item: hash, code: e.code().into(), message: e.to_string() })
-                }
-            }
-            on_progress(p);
-        }
+        self.photos_up(store, &mut report, on_progress).await?;
+        let p = &mut report.progress;
 
         p.phase = Some(SyncPhase::Documents);
         p.docs_up_total = lock(store).dirty_docs()?.len() as u32;
         on_progress(p);
+        let mut reoffered = 0;
         for _ in 0..10_000 {
             let out = engine::prepare(&lock(store))?;
             let (resp, up, down) = self.post_cbor("/sync", &out.request).await?;
@@ -389,6 +395,7 @@ impl SyncClient {
             let applied = engine::apply(&mut lock(store), &out, resp)?;
             p.docs_up += applied.acked;
             p.docs_down += applied.pulled;
+            reoffered += applied.reoffered;
             report.failures.extend(applied.failures);
             on_progress(p);
             if !applied.needs_full.is_empty() {
@@ -407,6 +414,11 @@ impl SyncClient {
             }
         }
 
+        if reoffered > 0 {
+            // The server asked for photos it lost; this device still has them.
+            self.photos_up(store, &mut report, on_progress).await?;
+        }
+        let p = &mut report.progress;
         let missing = lock(store).missing_blobs(!options.full_photos)?;
         p.phase = Some(SyncPhase::PhotosDown);
         p.photos_down_total = missing.len() as u32;
@@ -431,5 +443,35 @@ impl SyncClient {
         session::synced(&lock(store))?;
         report.finished_at = now_ms();
         Ok(report)
+    }
+
+    /// Uploads every photo the server has not confirmed.
+    async fn photos_up(
+        &self,
+        store: &SharedStore,
+        report: &mut SyncReport,
+        on_progress: &(dyn Fn(&SyncProgress) + Send + Sync),
+    ) -> Result<(), ClientError> {
+        let pending = lock(store).pending_blobs()?;
+        let p = &mut report.progress;
+        p.phase = Some(SyncPhase::PhotosUp);
+        p.photos_up_total += pending.len() as u32;
+        on_progress(p);
+        for hash in pending {
+            let Some(bytes) = lock(store).blob(&hash)? else { continue };
+            match self.upload_blob(&hash, &bytes).await {
+                Ok(sent) => {
+                    lock(store).mark_blob_uploaded(&hash)?;
+                    report.progress.photos_up += 1;
+                    report.progress.bytes_up += sent;
+                }
+                Err(e @ ClientError::Network(_)) => return Err(e),
+                Err(e) => {
+                    report.failures.push(SyncFailure { item: hash, code: e.code().into(), message: e.to_string() })
+                }
+            }
+            on_progress(&report.progress);
+        }
+        Ok(())
     }
 }

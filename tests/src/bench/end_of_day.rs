@@ -124,7 +124,7 @@ pub async fn run(devices: usize, cases: usize, photos_per_case: usize) -> EndOfD
 
 /// Counts documents and photos that are missing or differ on the server.
 async fn verify(server: &ServerProc, fleet: &[TestDevice]) -> usize {
-    let storage = gridpatrol_server::storage::open(&server.db_url).await.expect("open the server's database");
+    let storage = gridpatrol_server::storage::open(&server.db_url, None).await.expect("open the server's database");
     let blob_dir = server.dir.path().join("blobs");
     let mut lost = 0;
     for dev in fleet {
