@@ -2,7 +2,9 @@
 //! 127.0.0.1:0 (SQLite or PostgreSQL), real device stores in temporary
 //! folders, real photos.
 
+pub mod api;
 pub mod bench;
+pub mod bombs;
 pub mod device;
 pub mod fixtures;
 pub mod proxy;

@@ -135,7 +135,8 @@ fn local_op(d: &mut Device, rng: &mut StdRng, created: &mut BTreeMap<String, Str
                 note: format!("sim {}", rng.r#gen::<u16>()),
                 photos: vec![],
                 department: (kind == EventKind::Dispatched).then(|| "D-CG".to_owned()),
-                at: Some(1_790_000_000_000 + rng.gen_range(0..20_000_000)),
+                // Device clocks disagree by a few minutes, within what the server allows.
+                at: Some(gridpatrol_core::time::now_ms() + rng.gen_range(-300_000..300_000)),
             };
             if rng.gen_bool(0.15) {
                 let hash = d.store.stage_photo(&tiny_photo(rng)).unwrap().hash;

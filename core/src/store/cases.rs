@@ -59,7 +59,7 @@ impl DeviceStore {
         events.insert(reported.id.clone(), reported.clone());
         for step in steps {
             check_append(actor.role, status, step.kind)?;
-            let department = self.department_for(&reference, &step)?;
+            let department = self.department_for(&reference, actor, &step)?;
             for pick in &step.photos {
                 let photo = self.photo_ref(pick, &actor.user_id, at)?;
                 photos.insert(photo.hash.clone(), photo);
@@ -112,12 +112,12 @@ impl DeviceStore {
         let mut doc = self.load_doc(case_id, "case")?;
         let before = doc.get_heads();
         let mut case = Case::from_doc(&doc)?;
-        if !reference.scope_of(&actor.user_id).writes(&case.grid, &case.departments()) {
+        let derived = derive(&case);
+        if !reference.scope_of(&actor.user_id).writes(&case.grid, derived.department.as_slice()) {
             return Err(StoreError::OutOfScope(case.grid.clone()));
         }
-        let derived = derive(&case);
         check_append(actor.role, derived.status, new.kind)?;
-        let department = self.department_for(&reference, &new)?;
+        let department = self.department_for(&reference, actor, &new)?;
         let at = new.at.unwrap_or_else(now_ms);
         for pick in &new.photos {
             let photo = self.photo_ref(pick, &actor.user_id, at)?;
@@ -174,7 +174,7 @@ impl DeviceStore {
         let mut doc = self.load_doc(case_id, "case")?;
         let before = doc.get_heads();
         let mut case = Case::from_doc(&doc)?;
-        if !reference.scope_of(&actor.user_id).writes(&case.grid, &case.departments()) {
+        if !reference.scope_of(&actor.user_id).writes(&case.grid, derive(&case).department.as_slice()) {
             return Err(StoreError::OutOfScope(case.grid.clone()));
         }
         for r in refs {
@@ -209,7 +209,20 @@ impl DeviceStore {
     }
 
     /// The department a step names: required, and known, for a dispatch.
-    fn department_for(&self, reference: &Reference, step: &NewEvent) -> Result<Option<String>, StoreError> {
+    /// The department a step names: the one dispatched to, or the
+    /// department's own on its feedback.
+    fn department_for(
+        &self,
+        reference: &Reference,
+        actor: &Actor,
+        step: &NewEvent,
+    ) -> Result<Option<String>, StoreError> {
+        if step.kind == EventKind::Handled && actor.role == crate::model::Role::Department {
+            return Ok(match reference.scope_of(&actor.user_id) {
+                crate::model::Scope::Department { department } => Some(department),
+                _ => None,
+            });
+        }
         if step.kind != EventKind::Dispatched {
             return Ok(None);
         }
@@ -234,7 +247,7 @@ impl DeviceStore {
         let reference = self.reference()?;
         let (sla, lookback_due) = timers(reference, &case, &derived);
         let actions = match viewer {
-            Some(a) if reference.scope_of(&a.user_id).writes(&case.grid, &case.departments()) => {
+            Some(a) if reference.scope_of(&a.user_id).writes(&case.grid, derived.department.as_slice()) => {
                 workflow::allowed_actions(a.role, derived.status)
             }
             _ => vec![],

@@ -31,6 +31,10 @@ pub enum ClientError {
     Protocol(String),
     #[error("not logged in")]
     NotLoggedIn,
+    #[error("the server presented certificate {found}, not the pinned {expected}")]
+    PinMismatch { expected: String, found: String },
+    #[error("{0} is plain http: use https, or allow it for this server")]
+    InsecureHttp(String),
 }
 
 impl ClientError {
@@ -42,6 +46,8 @@ impl ClientError {
             ClientError::Store(e) => e.code(),
             ClientError::Protocol(_) => "protocol",
             ClientError::NotLoggedIn => "not_logged_in",
+            ClientError::PinMismatch { .. } => "tls_pin_mismatch",
+            ClientError::InsecureHttp(_) => "insecure_http",
         }
     }
 
@@ -75,6 +81,15 @@ pub struct SyncOptions {
     pub full_photos: bool,
 }
 
+/// How a client trusts its server (kept in the session).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Trust {
+    /// The server's certificate fingerprint, pinned at first login.
+    pub pin: Option<String>,
+    /// Plain http to a host other than this machine, allowed by the person.
+    pub allow_insecure_http: bool,
+}
+
 /// Talks to one sync server.
 #[derive(Debug, Clone)]
 pub struct SyncClient {
@@ -83,6 +98,8 @@ pub struct SyncClient {
     token: Option<String>,
     retry: RetryPolicy,
     chunk_bytes: usize,
+    trust: Trust,
+    seen: super::tls::Seen,
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
@@ -111,33 +128,76 @@ fn net(e: reqwest::Error) -> ClientError {
     ClientError::Network(e.to_string())
 }
 
-fn http_client(keep_alive: bool) -> Result<reqwest::Client, ClientError> {
+fn http_client(keep_alive: bool, trust: &Trust, seen: &super::tls::Seen) -> Result<reqwest::Client, ClientError> {
     let mut b = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(120))
         .user_agent(concat!("gridpatrol/", env!("CARGO_PKG_VERSION")));
+    if let Some(pin) = &trust.pin {
+        b = b.tls_backend_preconfigured(super::tls::pinned_config(Some(pin.clone()), seen.clone()));
+    }
     if !keep_alive {
         b = b.pool_max_idle_per_host(0);
     }
     b.build().map_err(net)
 }
 
+/// Refuses plain http to anything but this machine, unless allowed.
+fn check_scheme(base: &str, trust: &Trust) -> Result<(), ClientError> {
+    if base.starts_with("http://") && !trust.allow_insecure_http && !super::tls::is_loopback(base) {
+        return Err(ClientError::InsecureHttp(base.to_owned()));
+    }
+    Ok(())
+}
+
+/// First contact with a server: the fingerprint of its certificate (for
+/// the person to compare before pinning it), or `None` over plain http.
+/// Nothing secret is sent.
+pub async fn probe(base: &str) -> Result<Option<String>, ClientError> {
+    let base = base.trim_end_matches('/');
+    if !base.starts_with("https://") {
+        return Ok(None);
+    }
+    let seen = super::tls::Seen::default();
+    let http = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(20))
+        .tls_backend_preconfigured(super::tls::pinned_config(None, seen.clone()))
+        .build()
+        .map_err(net)?;
+    http.get(format!("{base}/v1/health")).send().await.map_err(net)?;
+    Ok(seen.last())
+}
+
 impl SyncClient {
-    /// A client for the server at `base` (e.g. `http://127.0.0.1:8787`).
+    /// A client for the server at `base` (e.g. `https://gridpatrol.example`,
+    /// or `http://127.0.0.1:8787` on this machine), trusting the usual roots.
     pub fn new(base: &str) -> Result<Self, ClientError> {
-        let http = http_client(true)?;
-        Ok(SyncClient {
-            http,
-            base: base.trim_end_matches('/').to_owned(),
-            token: None,
-            retry: RetryPolicy::default(),
-            chunk_bytes: 256 << 10,
-        })
+        Self::with_trust(base, Trust::default())
+    }
+
+    /// A client for `base` that trusts it as `trust` says.
+    pub fn with_trust(base: &str, trust: Trust) -> Result<Self, ClientError> {
+        let base = base.trim_end_matches('/').to_owned();
+        check_scheme(&base, &trust)?;
+        let seen = super::tls::Seen::default();
+        let http = http_client(true, &trust, &seen)?;
+        Ok(SyncClient { http, base, token: None, retry: RetryPolicy::default(), chunk_bytes: 256 << 10, trust, seen })
     }
 
     /// The client for a stored session.
     pub fn for_session(s: &Session) -> Result<Self, ClientError> {
-        Ok(Self::new(&s.server)?.with_token(&s.token))
+        Ok(Self::with_trust(&s.server, s.trust())?.with_token(&s.token))
+    }
+
+    /// A network error, or a pinned certificate that did not match.
+    fn net_error(&self, e: reqwest::Error) -> ClientError {
+        if let (Some(expected), Some(found)) = (&self.trust.pin, self.seen.last())
+            && *expected != found
+        {
+            return ClientError::PinMismatch { expected: expected.clone(), found };
+        }
+        net(e)
     }
 
     /// Uses a device token.
@@ -155,7 +215,7 @@ impl SyncClient {
     /// Opens a new connection for every request instead of keeping one
     /// alive (for networks that silently kill idle connections).
     pub fn with_fresh_connections(mut self) -> Result<Self, ClientError> {
-        self.http = http_client(false)?;
+        self.http = http_client(false, &self.trust, &self.seen)?;
         Ok(self)
     }
 
@@ -233,7 +293,7 @@ impl SyncClient {
                 if gzipped {
                     rb = rb.header(reqwest::header::CONTENT_ENCODING, "gzip");
                 }
-                let resp = rb.body(body).send().await.map_err(net)?;
+                let resp = rb.body(body).send().await.map_err(|e| self.net_error(e))?;
                 if !resp.status().is_success() {
                     return Err(Self::error_of(resp).await);
                 }
@@ -277,19 +337,20 @@ impl SyncClient {
         };
         let login: LoginResponse = self
             .retrying(|| async {
-                let resp = self.http.post(self.url("/login")).json(&req).send().await.map_err(net)?;
+                let resp = self.http.post(self.url("/login")).json(&req).send().await.map_err(|e| self.net_error(e))?;
                 if !resp.status().is_success() {
                     return Err(Self::error_of(resp).await);
                 }
                 resp.json().await.map_err(|e| ClientError::Protocol(e.to_string()))
             })
             .await?;
-        Ok(session::begin(&mut lock(store), &self.base, login)?)
+        let (pin, insecure) = (self.trust.pin.clone(), self.trust.allow_insecure_http);
+        Ok(session::begin_trusting(&mut lock(store), &self.base, login, pin, insecure)?)
     }
 
     /// Ends this login on the server (the token is revoked).
     pub async fn logout(&self) -> Result<(), ClientError> {
-        let resp = self.auth(self.http.post(self.url("/logout"))).send().await.map_err(net)?;
+        let resp = self.auth(self.http.post(self.url("/logout"))).send().await.map_err(|e| self.net_error(e))?;
         if !resp.status().is_success() {
             return Err(Self::error_of(resp).await);
         }
@@ -302,8 +363,11 @@ impl SyncClient {
         let mut sent = 0u64;
         let mut status: BlobStatus = self
             .retrying(|| async {
-                let resp =
-                    self.auth(self.http.get(self.url(&format!("/blobs/{hash}/status")))).send().await.map_err(net)?;
+                let resp = self
+                    .auth(self.http.get(self.url(&format!("/blobs/{hash}/status"))))
+                    .send()
+                    .await
+                    .map_err(|e| self.net_error(e))?;
                 if !resp.status().is_success() {
                     return Err(Self::error_of(resp).await);
                 }
@@ -322,7 +386,7 @@ impl SyncClient {
                         .body(chunk.to_vec())
                         .send()
                         .await
-                        .map_err(net)?;
+                        .map_err(|e| self.net_error(e))?;
                     // 409: the server has a different amount; resume from there.
                     if resp.status().is_success() || resp.status() == StatusCode::CONFLICT {
                         return resp.json::<BlobStatus>().await.map_err(|e| ClientError::Protocol(e.to_string()));
@@ -341,7 +405,11 @@ impl SyncClient {
     /// Downloads a blob; `None` if the server does not have it yet.
     pub async fn download_blob(&self, hash: &str) -> Result<Option<Vec<u8>>, ClientError> {
         self.retrying(|| async {
-            let resp = self.auth(self.http.get(self.url(&format!("/blobs/{hash}")))).send().await.map_err(net)?;
+            let resp = self
+                .auth(self.http.get(self.url(&format!("/blobs/{hash}"))))
+                .send()
+                .await
+                .map_err(|e| self.net_error(e))?;
             if resp.status() == StatusCode::NOT_FOUND {
                 return Ok(None);
             }
@@ -376,7 +444,6 @@ impl SyncClient {
             return Err(ClientError::NotLoggedIn);
         }
         let mut report = SyncReport::default();
-        let p = &mut report.progress;
 
         // Photos first, so that a document never arrives before its photos.
         self.photos_up(store, &mut report, on_progress).await?;

@@ -15,5 +15,7 @@ pub mod wire;
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "client")]
+pub mod tls;
 
 pub use progress::{SessionInfo, SyncFailure, SyncPhase, SyncProgress, SyncReport};

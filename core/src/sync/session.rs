@@ -18,9 +18,21 @@ pub struct Session {
     pub token: String,
     pub user: crate::model::User,
     pub last_sync_at: Option<Millis>,
+    /// The server's certificate fingerprint, pinned at first login.
+    #[serde(default)]
+    pub pin: Option<String>,
+    /// Plain http to this (non-loopback) server was allowed by the person.
+    #[serde(default)]
+    pub allow_insecure_http: bool,
 }
 
 impl Session {
+    /// How the client trusts this session's server.
+    #[cfg(feature = "client")]
+    pub fn trust(&self) -> super::client::Trust {
+        super::client::Trust { pin: self.pin.clone(), allow_insecure_http: self.allow_insecure_http }
+    }
+
     /// The acting user for store operations.
     pub fn actor(&self) -> Actor {
         Actor { user_id: self.user.id.clone(), role: self.user.role }
@@ -54,9 +66,27 @@ fn save(store: &DeviceStore, s: &Session) -> Result<(), StoreError> {
 
 /// Records a successful login: session, reference data and its version.
 pub fn begin(store: &mut DeviceStore, server: &str, login: LoginResponse) -> Result<Session, StoreError> {
+    begin_trusting(store, server, login, None, false)
+}
+
+/// [`begin`], remembering how the server is trusted.
+pub fn begin_trusting(
+    store: &mut DeviceStore,
+    server: &str,
+    login: LoginResponse,
+    pin: Option<String>,
+    allow_insecure_http: bool,
+) -> Result<Session, StoreError> {
     store.set_reference(login.reference)?;
     store.set_meta(REFERENCE_VERSION_KEY, &login.reference_version.to_be_bytes())?;
-    let session = Session { server: server.to_owned(), token: login.token, user: login.user, last_sync_at: None };
+    let session = Session {
+        server: server.to_owned(),
+        token: login.token,
+        user: login.user,
+        last_sync_at: None,
+        pin,
+        allow_insecure_http,
+    };
     save(store, &session)?;
     Ok(session)
 }

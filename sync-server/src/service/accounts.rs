@@ -154,11 +154,11 @@ impl SyncService {
         if info.device_revoked {
             return Err(refuse(ErrorCode::DeviceRevoked, "this device has been revoked by an administrator"));
         }
-        if info.token.revoked_at.is_some() {
-            return Err(refuse(ErrorCode::InvalidToken, "this login has ended; log in again"));
-        }
         if info.user_disabled {
             return Err(refuse(ErrorCode::UserDisabled, "this user has been disabled"));
+        }
+        if info.token.revoked_at.is_some() {
+            return Err(refuse(ErrorCode::InvalidToken, "this login has ended; log in again"));
         }
         let now = now_ms();
         if info.token.expires_at < now {

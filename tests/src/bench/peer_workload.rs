@@ -102,7 +102,7 @@ fn record(dev: &TestDevice, i: usize) -> String {
                 gps_lat: None,
                 gps_lon: None,
                 added_by: actor.user_id.clone(),
-                added_at: 0,
+                added_at: gridpatrol_core::time::now_ms(),
             }
         })
         .collect();
