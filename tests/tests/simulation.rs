@@ -120,7 +120,10 @@ fn local_op(d: &mut Device, rng: &mut StdRng, created: &mut BTreeMap<String, Str
                     d.store.end_patrol(&actor, &active.id, "").unwrap();
                 }
             } else {
-                d.store.start_patrol(&actor, PatrolKind::Night, grid, vec![]).unwrap();
+                let kinds: Vec<PatrolKind> =
+                    PatrolKind::ALL.into_iter().filter(|k| k.allowed_for(actor.role)).collect();
+                let kind = kinds[rng.gen_range(0..kinds.len())];
+                d.store.start_patrol(&actor, kind, grid, vec![]).unwrap();
             }
         }
         _ if !cases.is_empty() => {

@@ -21,6 +21,9 @@ impl DeviceStore {
         team: Vec<String>,
     ) -> Result<PatrolDetail, StoreError> {
         let reference = self.reference()?.clone();
+        if !kind.allowed_for(actor.role) {
+            return Err(StoreError::Invalid(format!("a {:?} does not run {kind:?} patrols", actor.role)));
+        }
         reference.grid(grid).ok_or_else(|| StoreError::UnknownGrid(grid.to_owned()))?;
         if !reference.scope_of(&actor.user_id).writes(grid, &[]) {
             return Err(StoreError::OutOfScope(grid.to_owned()));
@@ -97,6 +100,10 @@ impl DeviceStore {
             return Err(StoreError::Invalid(format!("{street} is not a street of this grid")));
         }
         let check = StreetCheck { checked_at: now_ms(), by: actor.user_id.clone(), note: note.to_owned() };
+        // A street is ticked once: the first tick is the record.
+        if Patrol::from_doc(&self.load_doc(patrol_id, "patrol")?)?.streets.contains_key(street) {
+            return self.get_patrol(patrol_id, now_ms());
+        }
         self.edit_patrol(patrol_id, |doc| Patrol::check_street(doc, street, &check).map_err(Into::into))
     }
 
