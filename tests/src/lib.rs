@@ -3,6 +3,7 @@
 //! folders, real photos.
 
 pub mod api;
+pub mod backup;
 pub mod bench;
 pub mod bombs;
 pub mod device;

@@ -133,6 +133,16 @@ impl TestServer {
         self.listen(Some(port)).await;
     }
 
+    /// [`Self::restart_after`] with an async offline step.
+    pub async fn restart_after_async<F: std::future::Future<Output = ()>>(&mut self, offline: impl FnOnce() -> F) {
+        let port: u16 = self.url.rsplit(':').next().and_then(|p| p.parse().ok()).expect("port");
+        self.stop().await;
+        drop(self.service.take().expect("running"));
+        offline().await;
+        self.service = Some(gridpatrol_server::build(&self.settings).await.expect("server rebuilds"));
+        self.listen(Some(port)).await;
+    }
+
     /// The running service.
     pub fn service(&self) -> &Arc<SyncService> {
         self.service.as_ref().expect("the server is running")

@@ -1,6 +1,7 @@
-//! Recovery paths: a server restored from a backup, and a device whose
-//! acknowledged heads the server does not have (the Automerge sync
-//! protocol repairs it). Nothing recorded is lost.
+//! Recovery paths: a server restored from a backup (in whatever order the
+//! devices come back, with or without its photo folder), and a device whose
+//! acknowledged heads the server does not have (the Automerge sync protocol
+//! repairs it). Nothing the server acknowledged is lost. Both backends.
 
 use gridpatrol_core::model::EventKind;
 use gridpatrol_core::store::{CaseFilter, NewEvent, SyncBookkeeping};
@@ -11,46 +12,121 @@ fn step(kind: EventKind, note: &str) -> NewEvent {
     NewEvent { kind, note: note.into(), photos: vec![], department: None, at: None }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_server_restored_from_an_old_backup_gets_everything_back() {
-    let mut server = TestServer::start(Backend::Sqlite).await;
-    let worker = TestDevice::login(&server, "worker1").await;
-    let first: Vec<String> = (0..3).map(|i| worker.report(&format!("备份前{i}"), &[])).collect();
-    worker.sync().await;
-    let db = server.settings.database_url.trim_start_matches("sqlite://").to_owned();
-    let backup = format!("{db}.backup");
-    rusqlite::Connection::open(&db).unwrap().execute("VACUUM INTO ?1", [&backup]).unwrap();
+/// The case list on a device, by title.
+fn titles(d: &TestDevice) -> Vec<String> {
+    let mut t: Vec<String> = d
+        .store()
+        .list_cases(&CaseFilter { limit: Some(500), ..Default::default() }, 0)
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|c| c.title)
+        .collect();
+    t.sort();
+    t
+}
 
-    // After the backup: an escalation and a new case reach the server.
+/// A restore, and then *another* device pushes past the first one's cursor
+/// before it comes back: the first device's acknowledged work would be
+/// skipped by a plain "cursor ahead of the server" check. Its cursor's
+/// commit tag is from the lost history, so it resyncs and nothing is lost.
+async fn restore_then_others_push_past(backend: Backend) {
+    let mut server = TestServer::start(backend).await;
+    let a = TestDevice::login(&server, "worker1").await;
+    let first: Vec<String> = (0..3).map(|i| a.report(&format!("备份前{i}"), &[])).collect();
+    a.sync().await;
+    let backup = server.backup().await;
+
+    // After the backup: an escalation and a new case reach the server and are acknowledged.
     {
-        let actor = worker.actor();
-        worker.store().append_event(&actor, &first[0], step(EventKind::Escalated, "")).unwrap();
+        let actor = a.actor();
+        a.store().append_event(&actor, &first[0], step(EventKind::Escalated, "")).unwrap();
     }
-    let late = worker.report("备份后", &[]);
-    worker.sync().await;
-    assert!(worker.store().dirty_docs().unwrap().is_empty());
+    let late = a.report("备份后", &[]);
+    a.sync().await;
+    assert!(a.store().dirty_docs().unwrap().is_empty(), "all acknowledged");
+    let a_cursor = gridpatrol_core::sync::engine::cursor(&a.store()).unwrap();
 
-    // The server is restored from the old backup and restarted.
-    server
-        .restart_after(|| {
-            for suffix in ["-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{db}{suffix}"));
-            }
-            std::fs::copy(&backup, &db).unwrap();
-        })
-        .await;
+    server.restore(&backup, false).await;
+    // Another device of the same grid pushes more than was lost.
+    let b = TestDevice::login(&server, "worker2").await;
+    for i in 0..6 {
+        b.report(&format!("恢复后{i}"), &[]);
+    }
+    b.sync().await;
+    let head = server.service().storage().head().await.unwrap();
+    assert!(head.seq >= a_cursor.seq, "the server is past the first device's cursor ({} ≥ {})", head.seq, a_cursor.seq);
+
+    // The first device comes back.
+    let report = a.sync().await;
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    a.sync().await;
     let leader = TestDevice::login(&server, "leader1").await;
     leader.sync().await;
-    assert_eq!(leader.store().list_cases(&CaseFilter::default(), 0).unwrap().total, 3, "the backup has three cases");
+    let seen = titles(&leader);
+    assert_eq!(seen.len(), 10, "{seen:?}");
+    assert!(leader.store().get_case(&late, None, 0).is_ok(), "the acknowledged case the backup lacked is back");
+    assert_eq!(leader.store().get_case(&first[0], None, 0).unwrap().derived.status, CaseStatus::Escalated);
+    assert_eq!(titles(&a), seen, "the first device has the other's cases too");
+}
 
-    // The worker's next sync notices and sends everything again.
+/// A restore with the photo folder lost: the server notices the photos it
+/// records but no longer holds, and the devices that still have them upload
+/// them again.
+async fn restore_with_the_photo_folder_lost(backend: Backend) {
+    let mut server = TestServer::start(backend).await;
+    let worker = TestDevice::login(&server, "worker1").await;
+    let id = worker.report("井盖缺失", &[&gridpatrol_tests::fixtures::photo("gps_DSCN0021.jpg")]);
+    worker.sync().await;
+    let photo = worker.store().get_case(&id, None, 0).unwrap().case.photos.values().next().unwrap().clone();
+    let original = worker.store().blob(&photo.hash).unwrap().unwrap();
+    let backup = server.backup().await;
+
+    server.restore(&backup, true).await;
+    let leader = TestDevice::login(&server, "leader1").await;
+    leader.sync().await;
+    assert!(!leader.client.fetch_blob(&leader.store, &photo.hash).await.unwrap(), "the photo is gone from the server");
+    assert!(worker.store().get_case(&id, None, 0).unwrap().synced, "the device still believes it synced");
+
     let report = worker.sync().await;
     assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert!(
+        report.progress.photos_up >= 2,
+        "the photo and its thumbnail went up again ({})",
+        report.progress.photos_up
+    );
+    assert!(leader.client.fetch_blob(&leader.store, &photo.hash).await.unwrap(), "the leader can open it again");
+    assert_eq!(leader.store().blob(&photo.hash).unwrap().unwrap(), original, "byte for byte");
     leader.sync().await;
-    let l = leader.store();
-    assert_eq!(l.list_cases(&CaseFilter::default(), 0).unwrap().total, 4);
-    assert!(l.get_case(&late, None, 0).is_ok(), "the case the backup lacked is back");
-    assert_eq!(l.get_case(&first[0], None, 0).unwrap().derived.status, CaseStatus::Escalated);
+    assert!(server.service().storage().wanted_blobs(&gridpatrol_core::model::Scope::All, 10).await.unwrap().is_empty());
+}
+
+mod sqlite {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn restore_then_others_push_past() {
+        super::restore_then_others_push_past(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn restore_with_the_photo_folder_lost() {
+        super::restore_with_the_photo_folder_lost(Backend::Sqlite).await;
+    }
+}
+
+mod postgres {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn restore_then_others_push_past() {
+        super::restore_then_others_push_past(Backend::Postgres).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn restore_with_the_photo_folder_lost() {
+        super::restore_with_the_photo_folder_lost(Backend::Postgres).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
