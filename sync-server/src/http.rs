@@ -148,12 +148,28 @@ impl FromRequestParts<Shared> for AuthUser {
     }
 }
 
+/// Whether an error was the body deadline passing.
+fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if c.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
 /// A body, or a clear code when it was too large or too slow.
 fn body(b: Result<Bytes, BytesRejection>) -> Result<Bytes, ServerError> {
-    b.map_err(|e| match e.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => refuse(ErrorCode::BodyTooLarge, "the request body is too large"),
-        StatusCode::REQUEST_TIMEOUT => refuse(ErrorCode::RequestTimeout, "the request body was too slow"),
-        _ => refuse(ErrorCode::MalformedBody, e.body_text()),
+    b.map_err(|e| {
+        if timed_out(&e) {
+            return refuse(ErrorCode::RequestTimeout, "the request body was too slow");
+        }
+        match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => refuse(ErrorCode::BodyTooLarge, "the request body is too large"),
+            _ => refuse(ErrorCode::MalformedBody, e.body_text()),
+        }
     })
 }
 

@@ -92,7 +92,8 @@ impl TestServer {
     async fn listen(&mut self, port: Option<u16>) {
         let addr = format!("127.0.0.1:{}", port.unwrap_or(0));
         let listener = tokio::net::TcpListener::bind(&addr).await.expect("bind 127.0.0.1");
-        self.url = format!("http://{}", listener.local_addr().unwrap());
+        let scheme = if self.settings.tls_cert.is_some() { "https" } else { "http" };
+        self.url = format!("{scheme}://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel();
         let settings = self.settings.clone();
         let service = self.service().clone();
@@ -141,6 +142,25 @@ impl TestServer {
         offline().await;
         self.service = Some(gridpatrol_server::build(&self.settings).await.expect("server rebuilds"));
         self.listen(Some(port)).await;
+    }
+
+    /// Moves every token's times `ms` into the past, as if that long had
+    /// passed since it was last used.
+    pub async fn age_tokens(&self, ms: i64) {
+        let sql = format!(
+            "UPDATE tokens SET created_at = created_at - {ms}, last_used_at = last_used_at - {ms}, expires_at = expires_at - {ms}"
+        );
+        match self.settings.database_url.strip_prefix("sqlite://") {
+            Some(path) => {
+                rusqlite::Connection::open(path).unwrap().execute_batch(&sql).unwrap();
+            }
+            None => {
+                let (c, conn) =
+                    tokio_postgres::connect(&self.settings.database_url, tokio_postgres::NoTls).await.unwrap();
+                tokio::spawn(conn);
+                c.batch_execute(&sql).await.unwrap();
+            }
+        }
     }
 
     /// The running service.
