@@ -47,11 +47,15 @@ pub fn deflate_bomb(inflated: usize) -> Vec<u8> {
 
 /// A document chunk with one deflated operation column of `inflated` bytes.
 pub fn document_with_huge_column(inflated: usize) -> Vec<u8> {
-    let column = deflated_zeros(inflated);
+    document_with_huge_column_from(&deflated_zeros(inflated))
+}
+
+/// A document chunk whose one operation column is this deflate stream.
+pub fn document_with_huge_column_from(column: &[u8]) -> Vec<u8> {
     let mut body = vec![1, 1, 0xaa, 0, 0, 1]; // one actor, no heads, no change columns, one op column
     uleb(&mut body, (1 << 4) | 0b1000 | 2); // deflated integer column
     uleb(&mut body, column.len() as u64);
-    body.extend_from_slice(&column);
+    body.extend_from_slice(column);
     chunk(0, &body)
 }
 
