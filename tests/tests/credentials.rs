@@ -166,3 +166,26 @@ mod postgres {
         super::one_time_passwords(Backend::Postgres).await;
     }
 }
+
+/// Two server instances over one PostgreSQL share the login throttle: the
+/// guesses counted by one lock the pair out on the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_login_throttle_is_shared_across_instances() {
+    let server = TestServer::start_with(Backend::Postgres, |s| s.login_max_failures = 3).await;
+    let settings = server.settings.clone();
+    let twin = gridpatrol_server::build(&settings).await.unwrap();
+    let dev = uuid::Uuid::new_v4().to_string();
+    let attempt = |password: &str| gridpatrol_core::sync::wire::LoginRequest {
+        username: "worker1".into(),
+        password: password.into(),
+        device_id: dev.clone(),
+        device_name: "x".into(),
+        new_password: None,
+    };
+    for _ in 0..3 {
+        assert!(server.service().login(attempt("guess"), "10.1.1.1").await.is_err());
+    }
+    let err = twin.login(attempt("gridpatrol"), "10.1.1.1").await.unwrap_err();
+    assert_eq!(err.code.as_str(), "too_many_attempts", "the other instance knows");
+    assert!(twin.login(attempt("gridpatrol"), "10.1.1.2").await.is_ok(), "another address is not locked");
+}

@@ -159,3 +159,57 @@ async fn heads_the_server_lacks_are_repaired_with_the_automerge_sync_protocol() 
     assert_eq!(c.case.photos.len(), 1);
     assert_eq!(worker.store().stored_heads(&id).unwrap(), leader.store().stored_heads(&id).unwrap());
 }
+
+/// Uploads abandoned for a day are discarded with their bytes; finished
+/// photos and fresh uploads stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_uploads_are_cleaned_up() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let worker = TestDevice::login(&server, "worker1").await;
+    let photo = gridpatrol_tests::fixtures::photo("gps_DSCN0042.jpg");
+    let staged = worker.store().stage_photo(&photo).unwrap();
+    let bytes = worker.store().blob(&staged.hash).unwrap().unwrap();
+    let half = worker.client.clone().with_chunk_bytes(bytes.len() / 2);
+    // Half an upload, then the phone goes away.
+    let api = gridpatrol_tests::api::Api::new(&server.url);
+    let put = api
+        .http
+        .put(format!("{}/blobs/{}?offset=0&total={}", api.url, staged.hash, bytes.len()))
+        .bearer_auth(&worker.session.token)
+        .body(bytes[..bytes.len() / 2].to_vec());
+    assert_eq!(api.send(put).await.status, 200);
+    let _ = half;
+    assert_eq!(server.service().storage().digest().await.unwrap().uploads, 1);
+    let tidy = |age| gridpatrol_server::janitor::tidy(server.service(), std::time::Duration::from_millis(age));
+    assert_eq!(tidy(86_400_000).await.unwrap().stale_uploads, 0, "a fresh upload stays");
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    assert_eq!(tidy(10).await.unwrap().stale_uploads, 1);
+    assert_eq!(server.service().storage().digest().await.unwrap().uploads, 0);
+    let partials = std::fs::read_dir(server.settings.blob_dir.join("partial"))
+        .unwrap()
+        .flatten()
+        .flat_map(|d| std::fs::read_dir(d.path()).unwrap().flatten())
+        .count();
+    assert_eq!(partials, 0, "its bytes are gone");
+    // The device starts again from zero and finishes.
+    let status = worker.client.upload_blob(&staged.hash, &bytes).await.unwrap();
+    assert_eq!(status, bytes.len() as u64);
+}
+
+/// The server records when each accepted step arrived.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_accepted_step_has_its_receipt_time() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let worker = TestDevice::login(&server, "worker1").await;
+    let id = worker.report("收到时间", &[]);
+    {
+        let actor = worker.actor();
+        worker.store().append_event(&actor, &id, step(EventKind::Escalated, "请处理")).unwrap();
+    }
+    let before = gridpatrol_core::time::now_ms();
+    worker.sync().await;
+    let receipts = server.service().storage().receipts(&id).await.unwrap();
+    let case = worker.store().get_case(&id, None, 0).unwrap().case;
+    assert_eq!(receipts.len(), case.events.len(), "{receipts:?}");
+    assert!(receipts.iter().all(|(e, at)| case.events.contains_key(e) && *at >= before));
+}

@@ -64,9 +64,13 @@ impl PostgresStorage {
     pub async fn connect(url: &str, ca: Option<&std::path::Path>) -> Result<Self, StorageError> {
         let config: tokio_postgres::Config = url.parse()?;
         let mc = ManagerConfig { recycling_method: RecyclingMethod::Fast };
+        // `require` means TLS with a verified certificate; anything less is
+        // plain (libpq's `prefer` would not verify, which protects nothing).
         let manager = match config.get_ssl_mode() {
-            SslMode::Disable => Manager::from_config(config, tokio_postgres::NoTls, mc),
-            _ => Manager::from_config(config, tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(ca)?), mc),
+            SslMode::Require => {
+                Manager::from_config(config, tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(ca)?), mc)
+            }
+            _ => Manager::from_config(config, tokio_postgres::NoTls, mc),
         };
         let pool = Pool::builder(manager).max_size(16).build().map_err(pool_err)?;
         // Fail early with a clear error if the server is unreachable.
