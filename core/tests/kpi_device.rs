@@ -25,6 +25,8 @@ fn patrol_doc() -> Patrol {
         kind: PatrolKind::Morning,
         grid: G01.into(),
         team: vec![WANG.into(), LI.into()],
+        team_code: "482913".into(),
+        lead: None,
         started_by: WANG.into(),
         started_at: t("2026-12-04 06:00"),
         ended_at: Some(t("2026-12-04 08:00")),

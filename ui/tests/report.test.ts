@@ -8,7 +8,7 @@ import { invoke, mountApp, last } from './setup'
 
 const patrol: PatrolDetail = {
   patrol: {
-    schema: 1, id: 'p1', kind: 'morning', grid: 'QS01-G01', team: ['u-worker1'], started_by: 'u-worker1',
+    schema: 1, id: 'p1', kind: 'morning', grid: 'QS01-G01', team: ['u-worker1'], team_code: '', lead: null, started_by: 'u-worker1',
     started_at: T0, ended_at: null, track: [], streets: {}, cases: {}, note: '',
   },
   summary: { duration_ms: 0, streets_checked: 0, streets_total: 3, cases_found: 0, cases_handled: 0 },

@@ -179,11 +179,14 @@ pub enum EventKind {
     /// 更正: the case's details (title, category, location…) were corrected;
     /// the note names the fields. Changes no status.
     Amended,
+    /// 补充: a note or photos added to the case (another worker found the
+    /// same problem, or more evidence). Changes no status.
+    EvidenceAdded,
 }
 
 impl EventKind {
     /// Every kind, in workflow order.
-    pub const ALL: [EventKind; 14] = [
+    pub const ALL: [EventKind; 15] = [
         EventKind::Reported,
         EventKind::HandledOnSpot,
         EventKind::Escalated,
@@ -198,6 +201,7 @@ impl EventKind {
         EventKind::Deferred,
         EventKind::Voided,
         EventKind::Amended,
+        EventKind::EvidenceAdded,
     ];
 }
 

@@ -158,8 +158,8 @@ fn apply(
     }
     if ev.kind == EventKind::LookBackPassed {
         d.lookback_passed = true;
-    } else if ev.kind == EventKind::Amended {
-        // A correction changes details, not where the case stands.
+    } else if matches!(ev.kind, EventKind::Amended | EventKind::EvidenceAdded) {
+        // Corrections and evidence change details, not where the case stands.
     } else {
         enter(d, ev, to);
     }

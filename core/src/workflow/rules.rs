@@ -99,7 +99,7 @@ pub fn transition(status: CaseStatus, kind: EventKind) -> Option<CaseStatus> {
         (S::Closed, E::LookBackPassed) => S::Closed,
         (S::Closed, E::Relapsed) => S::Relapsed,
         (s, E::Deferred) if s.is_open() => S::Deferred,
-        (s, E::Amended) => s,
+        (s, E::Amended | E::EvidenceAdded) => s,
         _ => return None,
     };
     Some(next)
@@ -122,6 +122,7 @@ pub fn role_may(role: Role, kind: EventKind) -> bool {
         // Who may correct which details is decided with the case's state
         // (the reporter before acceptance, leaders after): see `may_amend`.
         E::Amended => role != R::Department,
+        E::EvidenceAdded => true,
     }
 }
 
@@ -160,9 +161,15 @@ pub fn check_append(role: Role, status: CaseStatus, kind: EventKind) -> Result<(
 }
 
 /// The workflow actions `role` may take on a case in `status`, for the UI's
-/// buttons (corrections are offered separately, see [`may_amend`]).
+/// buttons (corrections and added evidence are offered separately, see
+/// [`may_amend`]).
 pub fn allowed_actions(role: Role, status: CaseStatus) -> Vec<EventKind> {
-    EventKind::ALL.into_iter().filter(|&k| k != EventKind::Amended && check_append(role, status, k).is_ok()).collect()
+    EventKind::ALL
+        .into_iter()
+        .filter(|&k| {
+            !matches!(k, EventKind::Amended | EventKind::EvidenceAdded) && check_append(role, status, k).is_ok()
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ fn role_may(role: Role, kind: EventKind) -> bool {
             &[R::GridLeader, R::Supervisor, R::StreetLeader, R::Admin]
         }
         E::Handled => &[R::Department, R::Admin],
+        E::EvidenceAdded => &[R::GridWorker, R::GridLeader, R::Supervisor, R::StreetLeader, R::Department, R::Admin],
         E::LookBackPassed | E::Relapsed => &[R::GridWorker, R::GridLeader, R::Supervisor, R::Admin],
     };
     roles.contains(&role)
@@ -40,16 +41,29 @@ fn allowed_in(state: CaseStatus) -> &'static [EventKind] {
     use CaseStatus as S;
     use EventKind as E;
     match state {
-        S::Reported => &[E::HandledOnSpot, E::Escalated, E::Voided, E::Deferred, E::Amended],
-        S::Escalated => &[E::Accepted, E::Dispatched, E::Voided, E::Deferred, E::Amended],
-        S::Accepted => &[E::Dispatched, E::Voided, E::Deferred, E::Amended],
-        S::Dispatched => &[E::Dispatched, E::Handled, E::Voided, E::Deferred, E::Amended],
-        S::Handled => &[E::Verified, E::Closed, E::ReturnedForRework, E::Voided, E::Deferred, E::Amended],
-        S::Verified => &[E::Closed, E::ReturnedForRework, E::Voided, E::Deferred, E::Amended],
-        S::Closed => &[E::LookBackPassed, E::Relapsed, E::Voided, E::Amended],
-        S::Rework => &[E::HandledOnSpot, E::Dispatched, E::Handled, E::Voided, E::Deferred, E::Amended],
-        S::Relapsed => &[E::HandledOnSpot, E::Escalated, E::Voided, E::Deferred, E::Amended],
-        S::Deferred => &[E::HandledOnSpot, E::Escalated, E::Accepted, E::Dispatched, E::Handled, E::Voided, E::Amended],
+        S::Reported => &[E::HandledOnSpot, E::Escalated, E::Voided, E::Deferred, E::Amended, E::EvidenceAdded],
+        S::Escalated => &[E::Accepted, E::Dispatched, E::Voided, E::Deferred, E::Amended, E::EvidenceAdded],
+        S::Accepted => &[E::Dispatched, E::Voided, E::Deferred, E::Amended, E::EvidenceAdded],
+        S::Dispatched => &[E::Dispatched, E::Handled, E::Voided, E::Deferred, E::Amended, E::EvidenceAdded],
+        S::Handled => {
+            &[E::Verified, E::Closed, E::ReturnedForRework, E::Voided, E::Deferred, E::Amended, E::EvidenceAdded]
+        }
+        S::Verified => &[E::Closed, E::ReturnedForRework, E::Voided, E::Deferred, E::Amended, E::EvidenceAdded],
+        S::Closed => &[E::LookBackPassed, E::Relapsed, E::Voided, E::Amended, E::EvidenceAdded],
+        S::Rework => {
+            &[E::HandledOnSpot, E::Dispatched, E::Handled, E::Voided, E::Deferred, E::Amended, E::EvidenceAdded]
+        }
+        S::Relapsed => &[E::HandledOnSpot, E::Escalated, E::Voided, E::Deferred, E::Amended, E::EvidenceAdded],
+        S::Deferred => &[
+            E::HandledOnSpot,
+            E::Escalated,
+            E::Accepted,
+            E::Dispatched,
+            E::Handled,
+            E::Voided,
+            E::Amended,
+            E::EvidenceAdded,
+        ],
         S::Voided => &[],
     }
 }

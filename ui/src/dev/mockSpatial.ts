@@ -128,7 +128,7 @@ export function createSpatial(ctx: SpatialCtx) {
   }
 
   function start(kind: PatrolKind, grid: string, team: string[], by: string, at: number, code?: string): MockPatrol {
-    const p: Patrol = { schema: 1, id: ctx.id('patrol'), kind, grid, team, started_by: by, started_at: at, ended_at: null, track: [], streets: {}, cases: {}, note: '' }
+    const p: Patrol = { schema: 1, id: ctx.id('patrol'), kind, grid, team, team_code: '', lead: null, started_by: by, started_at: at, ended_at: null, track: [], streets: {}, cases: {}, note: '' }
     const mp: MockPatrol = { p, synced: false, code: code ?? String(100000 + Math.floor(Math.random() * 900000)), members: [member(by, at, 0)] }
     patrols.set(p.id, mp)
     return mp

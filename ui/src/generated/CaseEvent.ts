@@ -28,6 +28,8 @@ after: Array<string>, note: string,
  */
 photos: Array<string>, 
 /**
- * For `Dispatched`: the department it went to.
+ * For `Dispatched`: the department it went to. For `Handled` by a
+ * department: that department (its feedback counts only while the
+ * case is still assigned to it).
  */
 department: string | null, };

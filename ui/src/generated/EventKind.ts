@@ -3,4 +3,4 @@
 /**
  * What happened to a case (see the glossary in DESIGN.md).
  */
-export type EventKind = "reported" | "handled_on_spot" | "escalated" | "accepted" | "dispatched" | "handled" | "verified" | "closed" | "returned_for_rework" | "look_back_passed" | "relapsed" | "deferred" | "voided";
+export type EventKind = "reported" | "handled_on_spot" | "escalated" | "accepted" | "dispatched" | "handled" | "verified" | "closed" | "returned_for_rework" | "look_back_passed" | "relapsed" | "deferred" | "voided" | "amended" | "evidence_added";

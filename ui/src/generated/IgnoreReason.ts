@@ -3,4 +3,4 @@
 /**
  * Why an event did not apply.
  */
-export type IgnoreReason = "not_allowed_in_state" | "role_not_permitted" | "after_void" | "raced_with_rework" | "duplicate_report";
+export type IgnoreReason = "not_allowed_in_state" | "role_not_permitted" | "after_void" | "raced_with_rework" | "duplicate_report" | "not_assigned";

@@ -4,13 +4,28 @@ import type { StreetCheck } from "./StreetCheck";
 import type { TrackPoint } from "./TrackPoint";
 
 /**
- * One patrol.
+ * One person's patrol. A team patrol (a night duty team) is one document
+ * per member, all with the same `team_code`: each member writes only their
+ * own document, so nobody can touch another member's track.
  */
 export type Patrol = { schema: number, id: string, kind: PatrolKind, grid: string, 
 /**
- * User ids of the team; night teams have several.
+ * User ids of the team as declared at the start; night teams have several.
  */
-team: Array<string>, started_by: string, started_at: number, ended_at: number | null, 
+team: Array<string>, 
+/**
+ * A short code (six digits) the starter shows; members who join with
+ * it, online or not, belong to the same team patrol.
+ */
+team_code: string, 
+/**
+ * For a member who joined: the starter's patrol.
+ */
+lead: string | null, 
+/**
+ * The member this document belongs to (the only one who writes it).
+ */
+started_by: string, started_at: number, ended_at: number | null, 
 /**
  * Recorded positions, in time order.
  */

@@ -52,6 +52,7 @@ const enUS: Messages = {
     deferred: 'Defer',
     voided: 'Void',
     evidence_added: 'Added evidence',
+    amended: 'Corrected',
   },
   ignore: {
     not_allowed_in_state: 'not possible in the state the case was in',
@@ -59,6 +60,7 @@ const enUS: Messages = {
     after_void: 'the case was voided',
     raced_with_rework: 'happened together with a rework order and did not apply',
     duplicate_report: 'duplicate report',
+    not_assigned: 'the case had been re-dispatched to another department',
   },
   severity: { low: 'Low', normal: 'Normal', high: 'High', urgent: 'Urgent' },
   sla: {

@@ -50,6 +50,7 @@ const zhCN = {
     deferred: '挂账',
     voided: '作废',
     evidence_added: '补充',
+    amended: '更正',
   },
   ignore: {
     not_allowed_in_state: '当时的状态下不能执行此操作',
@@ -57,6 +58,7 @@ const zhCN = {
     after_void: '案件已作废',
     raced_with_rework: '与返工指令同时发生，未生效',
     duplicate_report: '重复上报',
+    not_assigned: '案件已改派其他部门，此反馈未生效',
   },
   severity: { low: '低', normal: '一般', high: '高', urgent: '紧急' },
   sla: {
