@@ -19,6 +19,7 @@
 //!
 //! This crate knows nothing of Tauri or HTTP servers.
 
+pub mod clock;
 pub mod codes;
 pub mod demo;
 pub mod export;

@@ -7,7 +7,7 @@ use super::views::{PhotoPick, StagedPhoto};
 use super::{DeviceStore, StoreError};
 use crate::model::PhotoRef;
 use crate::photo::ingest;
-use crate::time::{Millis, now_ms};
+use crate::time::Millis;
 
 impl DeviceStore {
     /// Ingests a photo file (orientation, EXIF, resize, thumbnail) and keeps
@@ -15,7 +15,7 @@ impl DeviceStore {
     /// same file gives the same hash.
     pub fn stage_photo(&self, file: &[u8]) -> Result<StagedPhoto, StoreError> {
         let p = ingest(file, &self.limits)?;
-        let now = now_ms();
+        let now = self.now();
         let tx = self.conn.unchecked_transaction()?;
         for (hash, data) in [(&p.sha256, &p.jpeg), (&p.thumb_sha256, &p.thumb)] {
             tx.execute(

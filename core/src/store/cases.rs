@@ -6,7 +6,6 @@ use rusqlite::{Connection, params};
 use super::index::{self, CaseRow};
 use super::views::{Actor, CaseDetail, CaseFilter, CasePage, GridStats, NewCase, NewEvent, PhotoPick};
 use super::{DeviceStore, StoreError, docs};
-use crate::ids::new_id;
 use crate::model::{CASE_SCHEMA, Case, CaseEvent, DocKind, EventKind, Links, Patrol, PhotoRef, PhotoRole, Reference};
 use crate::time::{DAY, Millis, now_ms};
 use crate::workflow::{self, Derived, Sla, WorkflowError, check_append, derive, sla_for};
@@ -32,7 +31,7 @@ impl DeviceStore {
             photos.insert(photo.hash.clone(), photo);
         }
         let reported = CaseEvent {
-            id: new_id(),
+            id: self.clock.new_id(),
             kind: EventKind::Reported,
             actor: actor.user_id.clone(),
             role: actor.role,
@@ -65,7 +64,7 @@ impl DeviceStore {
                 photos.insert(photo.hash.clone(), photo);
             }
             let ev = CaseEvent {
-                id: new_id(),
+                id: self.clock.new_id(),
                 kind: step.kind,
                 at: step.at.unwrap_or(at).max(at),
                 after: vec![last],
@@ -81,7 +80,7 @@ impl DeviceStore {
         let title = if new.title.trim().is_empty() { category.name.clone() } else { new.title.trim().to_owned() };
         let case = Case {
             schema: CASE_SCHEMA,
-            id: new_id(),
+            id: self.clock.new_id(),
             grid: new.grid,
             category: new.category,
             title,
@@ -95,14 +94,15 @@ impl DeviceStore {
             events,
         };
         let mut doc = case.to_new_doc(&self.actor)?;
+        let now = self.now();
         let tx = self.conn.savepoint()?;
-        docs::insert(&tx, &case.id, DocKind::Case, &mut doc, now_ms())?;
+        docs::insert(&tx, &case.id, DocKind::Case, &mut doc, now)?;
         let derived = reindex_case(&tx, &reference, &case)?;
         if let Some(patrol_id) = &new.patrol {
             link_to_patrol(&tx, &self.actor, &reference, patrol_id, &case.id, at)?;
         }
         tx.commit()?;
-        self.detail(case, derived, Some(actor), now_ms())
+        self.detail(case, derived, Some(actor), self.now())
     }
 
     /// Appends a workflow step to a case, if the actor's role allows it in
@@ -125,7 +125,7 @@ impl DeviceStore {
             case.photos.insert(photo.hash.clone(), photo);
         }
         let event = CaseEvent {
-            id: new_id(),
+            id: self.clock.new_id(),
             kind: new.kind,
             actor: actor.user_id.clone(),
             role: actor.role,
@@ -138,11 +138,12 @@ impl DeviceStore {
         Case::append_event(&mut doc, &event)?;
         // The document now holds exactly `case` plus this event and photos.
         case.events.insert(event.id.clone(), event);
+        let now = self.now();
         let tx = self.conn.savepoint()?;
-        docs::append(&tx, case_id, &mut doc, &before, true, now_ms())?;
+        docs::append(&tx, case_id, &mut doc, &before, true, now)?;
         let derived = reindex_case(&tx, &reference, &case)?;
         tx.commit()?;
-        self.detail(case, derived, Some(actor), now_ms())
+        self.detail(case, derived, Some(actor), self.now())
     }
 
     /// Adds photos to a case outside a workflow step (more evidence).
@@ -152,7 +153,7 @@ impl DeviceStore {
         case_id: &str,
         picks: &[PhotoPick],
     ) -> Result<CaseDetail, StoreError> {
-        let at = now_ms();
+        let at = self.now();
         let refs = picks.iter().map(|p| self.photo_ref(p, &actor.user_id, at)).collect::<Result<Vec<_>, _>>()?;
         self.add_photo_refs(actor, case_id, refs)
     }
@@ -181,7 +182,7 @@ impl DeviceStore {
             Case::add_photo(&mut doc, &r)?;
             case.photos.insert(r.hash.clone(), r);
         }
-        let now = now_ms();
+        let now = self.now();
         let tx = self.conn.savepoint()?;
         docs::append(&tx, case_id, &mut doc, &before, true, now)?;
         let derived = reindex_case(&tx, &reference, &case)?;
@@ -306,6 +307,6 @@ fn link_to_patrol(
         .ok_or_else(|| StoreError::NotFound { kind: "patrol", id: patrol_id.into() })?;
     let before = doc.get_heads();
     Patrol::link_case(&mut doc, case_id, at)?;
-    docs::append(tx, patrol_id, &mut doc, &before, true, now_ms())?;
-    super::patrols::reindex_patrol(tx, reference, &Patrol::from_doc(&doc)?, now_ms())
+    docs::append(tx, patrol_id, &mut doc, &before, true, at)?;
+    super::patrols::reindex_patrol(tx, reference, &Patrol::from_doc(&doc)?, at)
 }

@@ -53,6 +53,7 @@ pub fn stored_heads(conn: &Connection, id: &str) -> Result<Option<Vec<ChangeHash
 
 /// Writes a document the device did not hold before.
 pub fn insert(tx: &Connection, id: &str, kind: DocKind, doc: &mut AutoCommit, now: Millis) -> Result<(), StoreError> {
+    commit_at(doc, now);
     let snapshot = doc.save();
     tx.execute(
         "INSERT INTO docs (id, kind, snapshot, heads, dirty, updated_at) VALUES (?1, ?2, ?3, ?4, 1, ?5)",
@@ -72,6 +73,7 @@ pub fn append(
     dirty: bool,
     now: Millis,
 ) -> Result<(), StoreError> {
+    commit_at(doc, now);
     let heads = doc.get_heads();
     if sorted(&heads) == sorted(persisted) {
         return Ok(());
@@ -98,6 +100,12 @@ pub fn append(
         params![id, encode_heads(&heads), now, dirty as i64],
     )?;
     Ok(())
+}
+
+/// Commits pending operations stamped with the store's clock (not the
+/// system's), so a simulated device writes the same changes every run.
+fn commit_at(doc: &mut AutoCommit, now: Millis) {
+    doc.commit_with(automerge::transaction::CommitOptions::default().with_time(now / 1000));
 }
 
 fn sorted(h: &[ChangeHash]) -> Vec<ChangeHash> {

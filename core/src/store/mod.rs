@@ -31,6 +31,7 @@ pub use remote::RemoteApply;
 pub use sync_state::{DirtyDoc, SyncBookkeeping};
 pub use views::*;
 
+use crate::clock::Clock;
 use crate::model::Reference;
 use crate::photo::IngestLimits;
 
@@ -41,6 +42,8 @@ pub enum Durability {
     Full,
     /// fsync at checkpoints only: survives a killed process, not power loss.
     Normal,
+    /// Nothing on disk at all ([`DeviceStore::open_in_memory`], simulations).
+    Memory,
 }
 
 /// The device's local store.
@@ -51,6 +54,7 @@ pub struct DeviceStore {
     device_id: String,
     reference: Option<Arc<Reference>>,
     limits: IngestLimits,
+    clock: Clock,
 }
 
 impl DeviceStore {
@@ -61,24 +65,38 @@ impl DeviceStore {
 
     /// Opens the store with an explicit durability level.
     pub fn open_with(path: &Path, durability: Durability) -> Result<Self, StoreError> {
-        let conn = Connection::open(path)?;
-        Self::init(conn, durability)
+        Self::open_with_clock(path, durability, Clock::system())
     }
 
-    fn init(mut conn: Connection, durability: Durability) -> Result<Self, StoreError> {
+    /// Opens the store reading time and ids from `clock`.
+    pub fn open_with_clock(path: &Path, durability: Durability, clock: Clock) -> Result<Self, StoreError> {
+        let conn = Connection::open(path)?;
+        Self::init(conn, durability, clock)
+    }
+
+    /// A store in memory, gone when dropped: for simulations that run
+    /// thousands of devices, never for the app.
+    pub fn open_in_memory(clock: Clock) -> Result<Self, StoreError> {
+        Self::init(Connection::open_in_memory()?, Durability::Memory, clock)
+    }
+
+    fn init(mut conn: Connection, durability: Durability, clock: Clock) -> Result<Self, StoreError> {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
         let sync = match durability {
             Durability::Full => "FULL",
             Durability::Normal => "NORMAL",
+            Durability::Memory => "OFF",
         };
+        if durability != Durability::Memory {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+        }
         conn.pragma_update(None, "synchronous", sync)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         schema::migrate(&mut conn)?;
         let device_id = match meta_get(&conn, "device_id")? {
             Some(v) => String::from_utf8_lossy(&v).into_owned(),
             None => {
-                let id = crate::ids::new_id();
+                let id = clock.new_id();
                 meta_put(&conn, "device_id", id.as_bytes())?;
                 id
             }
@@ -86,7 +104,9 @@ impl DeviceStore {
         let actor = match meta_get(&conn, "actor")? {
             Some(v) => ActorId::from(v),
             None => {
-                let a = ActorId::random();
+                let a = ActorId::from(
+                    uuid::Uuid::parse_str(&clock.new_id()).map(|u| u.as_bytes().to_vec()).unwrap_or_default(),
+                );
                 meta_put(&conn, "actor", a.to_bytes())?;
                 a
             }
@@ -97,7 +117,17 @@ impl DeviceStore {
             )),
             None => None,
         };
-        Ok(DeviceStore { conn, actor, device_id, reference, limits: IngestLimits::default() })
+        Ok(DeviceStore { conn, actor, device_id, reference, limits: IngestLimits::default(), clock })
+    }
+
+    /// Where this store reads the time and draws ids.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The current time by this store's clock.
+    pub fn now(&self) -> crate::time::Millis {
+        self.clock.now()
     }
 
     /// This device's id (stable for the life of the database).

@@ -7,9 +7,8 @@ use rusqlite::{Connection, OptionalExtension};
 use super::index;
 use super::views::{Actor, PatrolDetail, PatrolListItem};
 use super::{DeviceStore, StoreError, docs};
-use crate::ids::new_id;
 use crate::model::{DocKind, PATROL_SCHEMA, Patrol, PatrolKind, PatrolSummary, Reference, StreetCheck, TrackPoint};
-use crate::time::{Millis, now_ms};
+use crate::time::Millis;
 
 impl DeviceStore {
     /// Starts a patrol of `grid`. A user has at most one patrol in progress.
@@ -40,14 +39,14 @@ impl DeviceStore {
                 members.push(m);
             }
         }
-        let now = now_ms();
+        let now = self.now();
         let patrol = Patrol {
             schema: PATROL_SCHEMA,
-            id: new_id(),
+            id: self.clock.new_id(),
             kind,
             grid: grid.to_owned(),
             team: members,
-            team_code: team_code(),
+            team_code: team_code(&self.clock.new_id()),
             lead: None,
             started_by: actor.user_id.clone(),
             started_at: now,
@@ -99,10 +98,10 @@ impl DeviceStore {
         if !streets.iter().any(|s| s == street) {
             return Err(StoreError::Invalid(format!("{street} is not a street of this grid")));
         }
-        let check = StreetCheck { checked_at: now_ms(), by: actor.user_id.clone(), note: note.to_owned() };
+        let check = StreetCheck { checked_at: self.now(), by: actor.user_id.clone(), note: note.to_owned() };
         // A street is ticked once: the first tick is the record.
         if Patrol::from_doc(&self.load_doc(patrol_id, "patrol")?)?.streets.contains_key(street) {
-            return self.get_patrol(patrol_id, now_ms());
+            return self.get_patrol(patrol_id, self.now());
         }
         self.edit_patrol(patrol_id, |doc| Patrol::check_street(doc, street, &check).map_err(Into::into))
     }
@@ -110,7 +109,8 @@ impl DeviceStore {
     /// Ends a patrol with a closing remark; returns its summary.
     pub fn end_patrol(&mut self, actor: &Actor, patrol_id: &str, note: &str) -> Result<PatrolDetail, StoreError> {
         let _ = actor;
-        self.edit_patrol(patrol_id, |doc| Patrol::end(doc, now_ms(), note).map_err(Into::into))
+        let now = self.now();
+        self.edit_patrol(patrol_id, |doc| Patrol::end(doc, now, note).map_err(Into::into))
     }
 
     /// A patrol with its summary.
@@ -153,7 +153,7 @@ impl DeviceStore {
         let before = doc.get_heads();
         edit(&mut doc)?;
         let patrol = Patrol::from_doc(&doc)?;
-        let now = now_ms();
+        let now = self.now();
         let tx = self.conn.savepoint()?;
         docs::append(&tx, patrol_id, &mut doc, &before, true, now)?;
         reindex_patrol(&tx, &reference, &patrol, now)?;
@@ -162,9 +162,9 @@ impl DeviceStore {
     }
 }
 
-/// A fresh six-digit join code.
-fn team_code() -> String {
-    let n = u128::from_str_radix(&new_id().replace('-', "")[20..], 16).unwrap_or(0);
+/// A six-digit join code from a fresh id.
+fn team_code(id: &str) -> String {
+    let n = u128::from_str_radix(&id.replace('-', "")[20..], 16).unwrap_or(0);
     format!("{:06}", n % 1_000_000)
 }
 

@@ -11,7 +11,7 @@ use super::patrols::reindex_patrol;
 use super::{DeviceStore, StoreError};
 use crate::model::{Case, DocKind, DocumentError, Patrol, Reference, doc_kind};
 use crate::photo::sha256_hex;
-use crate::time::now_ms;
+use crate::time::Millis;
 
 /// What became of changes received for one document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,12 +106,13 @@ impl DeviceStore {
             return Err(DocumentError::WrongType { expected: kind.as_str(), found: found.as_str() }.into());
         }
         let reference = self.reference()?.clone();
+        let now = self.now();
         let tx = self.conn.savepoint()?;
-        reindex(&tx, &reference, id, kind, doc)?;
+        reindex(&tx, &reference, id, kind, doc, now)?;
         match before {
-            Some(b) => docs::append(&tx, id, doc, b, false, now_ms())?,
+            Some(b) => docs::append(&tx, id, doc, b, false, now)?,
             None => {
-                docs::insert(&tx, id, kind, doc, now_ms())?;
+                docs::insert(&tx, id, kind, doc, now)?;
                 tx.execute("UPDATE docs SET dirty = 0, acked_heads = heads WHERE id = ?1", [id])?;
             }
         }
@@ -138,7 +139,7 @@ impl DeviceStore {
         }
         self.conn.execute(
             "INSERT OR IGNORE INTO blobs (hash, data, uploaded, created_at) VALUES (?1, ?2, 1, ?3)",
-            params![hash, bytes, now_ms()],
+            params![hash, bytes, self.now()],
         )?;
         Ok(())
     }
@@ -153,7 +154,14 @@ fn same(a: &[ChangeHash], b: &[ChangeHash]) -> bool {
     encode_heads(a) == encode_heads(b)
 }
 
-fn reindex(tx: &Connection, r: &Reference, id: &str, kind: DocKind, doc: &AutoCommit) -> Result<(), StoreError> {
+fn reindex(
+    tx: &Connection,
+    r: &Reference,
+    id: &str,
+    kind: DocKind,
+    doc: &AutoCommit,
+    now: Millis,
+) -> Result<(), StoreError> {
     match kind {
         DocKind::Case => {
             let case = Case::from_doc(doc)?;
@@ -163,7 +171,7 @@ fn reindex(tx: &Connection, r: &Reference, id: &str, kind: DocKind, doc: &AutoCo
         DocKind::Patrol => {
             let patrol = Patrol::from_doc(doc)?;
             check_id(id, &patrol.id)?;
-            reindex_patrol(tx, r, &patrol, now_ms())?;
+            reindex_patrol(tx, r, &patrol, now)?;
         }
     }
     Ok(())
