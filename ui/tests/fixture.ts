@@ -1,5 +1,6 @@
 // A small street office by hand, following the generated types.
 import type { Category, CaseDetail, Reference, StepLimits } from '../src/generated'
+import { DEFAULT_RATING_RULES } from '../src/lib/rating'
 
 const limits: StepLimits = { respond: '2h', accept: '1h', dispatch: '1h', handle: '1d', verify: '4h' }
 
@@ -19,13 +20,13 @@ function cat(id: string, name: string, major_name: string): Category {
 export const reference: Reference = {
   org: {
     units: [
-      { id: 'QS', parent: null, kind: 'street', name: '青石街道', grid_kind: null, dedicated_to: null, streets: [], boundary: null },
-      { id: 'QS01', parent: 'QS', kind: 'community', name: '柳荫社区', grid_kind: null, dedicated_to: null, streets: [], boundary: null },
-      { id: 'QS01-G01', parent: 'QS01', kind: 'grid', name: '柳荫社区第一网格', grid_kind: 'urban', dedicated_to: null, streets: ['柳荫路', '凤起弄', '竹竿巷'], boundary: null },
-      { id: 'QS01-G01-B01', parent: 'QS01-G01', kind: 'building', name: '柳荫小区1幢', grid_kind: null, dedicated_to: null, streets: [], boundary: null },
-      { id: 'QS01-G02', parent: 'QS01', kind: 'grid', name: '柳荫社区第二网格', grid_kind: 'urban', dedicated_to: null, streets: ['杨柳巷', '芳草弄'], boundary: null },
-      { id: 'QS02', parent: 'QS', kind: 'community', name: '东湖社区', grid_kind: null, dedicated_to: null, streets: [], boundary: null },
-      { id: 'QS02-G01', parent: 'QS02', kind: 'grid', name: '东湖社区第一网格', grid_kind: 'urban', dedicated_to: null, streets: ['东湖路'], boundary: null },
+      { id: 'QS', parent: null, kind: 'street', name: '青石街道', grid_kind: null, dedicated_to: null, streets: [], boundary: null, street_lines: [] },
+      { id: 'QS01', parent: 'QS', kind: 'community', name: '柳荫社区', grid_kind: null, dedicated_to: null, streets: [], boundary: null, street_lines: [] },
+      { id: 'QS01-G01', parent: 'QS01', kind: 'grid', name: '柳荫社区第一网格', grid_kind: 'urban', dedicated_to: null, streets: ['柳荫路', '凤起弄', '竹竿巷'], boundary: null, street_lines: [] },
+      { id: 'QS01-G01-B01', parent: 'QS01-G01', kind: 'building', name: '柳荫小区1幢', grid_kind: null, dedicated_to: null, streets: [], boundary: null, street_lines: [] },
+      { id: 'QS01-G02', parent: 'QS01', kind: 'grid', name: '柳荫社区第二网格', grid_kind: 'urban', dedicated_to: null, streets: ['杨柳巷', '芳草弄'], boundary: null, street_lines: [] },
+      { id: 'QS02', parent: 'QS', kind: 'community', name: '东湖社区', grid_kind: null, dedicated_to: null, streets: [], boundary: null, street_lines: [] },
+      { id: 'QS02-G01', parent: 'QS02', kind: 'grid', name: '东湖社区第一网格', grid_kind: 'urban', dedicated_to: null, streets: ['东湖路'], boundary: null, street_lines: [] },
     ],
     departments: [
       { id: 'D-CG', name: '青石街道综合行政执法队' },
@@ -54,6 +55,7 @@ export const reference: Reference = {
     ],
   },
   calendar: { windows: [[510, 720], [810, 1050]], holidays: [], extra_workdays: [] },
+  rating_rules: DEFAULT_RATING_RULES,
 }
 
 export const T0 = Date.UTC(2026, 4, 6, 1, 0, 0) // 2026-05-06 09:00 in Beijing

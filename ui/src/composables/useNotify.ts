@@ -1,5 +1,5 @@
 import { useI18n } from 'vue-i18n'
-import { showFailToast, showSuccessToast } from 'vant'
+import { showFailToast, showSuccessToast, showToast } from 'vant'
 import 'vant/es/toast/style'
 import { errorText } from '../lib/errors'
 
@@ -14,6 +14,10 @@ export function useNotify() {
     },
     ok(message: string): void {
       showSuccessToast({ message, duration: 1200, className: 'gp-toast-ok' })
+    },
+    /** A neutral note (e.g. an export the user cancelled). */
+    info(message: string): void {
+      showToast({ message, duration: 1500, className: 'gp-toast-info' })
     },
     text(e: unknown): string {
       return errorText(e, (k) => t(k), (k) => te(k))
