@@ -35,7 +35,9 @@ async function mountDashboard(d: Dashboard = dashboard(), extra: (cmd: string, a
   return { w, router }
 }
 
-beforeEach(() => invoke.mockReset())
+beforeEach(() => {
+  invoke.mockReset()
+})
 
 describe('dashboard', () => {
   it('asks for this week with an 8-week trend and labels the server figures', async () => {
