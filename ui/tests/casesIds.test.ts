@@ -64,7 +64,8 @@ describe('case list: the cases behind a figure', () => {
     const a = last(calls('export_cases'))[1] as { format: string; filter: Record<string, unknown> }
     expect(a.format).toBe('geojson')
     expect(a.filter).toEqual({ statuses: ['closed'], overdue: false, lookback_due: false, unsynced: false, ids: ['c1'] })
-    expect(w.find('[data-testid="export-result"]').text()).toContain('案件.geojson · 2.0 KB')
+    expect(w.find('[data-testid="export-result-name"]').text()).toBe('案件.geojson')
+    expect(w.find('[data-testid="export-result-size"]').text()).toContain('2.0 KB')
   })
 
   it('has no export for grid workers', async () => {

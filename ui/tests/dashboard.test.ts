@@ -169,7 +169,8 @@ describe('dashboard', () => {
     expect(w.find('[data-testid="export-running"]').attributes('data-what')).toBe('')
     expect(last(calls('export_patrol_log'))[1]).toEqual({ grid: 'QS01-G02', day: cstDay(Date.now()) })
     const result = w.find('[data-testid="export-result"]')
-    expect(result.text()).toContain('巡查日志-柳荫社区第一网格.xlsx · 47.1 KB')
+    expect(w.find('[data-testid="export-result-name"]').text()).toBe('巡查日志-柳荫社区第一网格.xlsx')
+    expect(w.find('[data-testid="export-result-size"]').text()).toBe('已保存 · 47.1 KB · 服务器数据')
     expect(result.attributes('data-path')).toBe('/home/u/下载/巡查日志-柳荫社区第一网格.xlsx')
 
     expect(w.find('[data-testid="export-report-month"]').text()).toBe('2026-12')
