@@ -237,6 +237,22 @@ describe('admin: GIS import', () => {
     expect(w.find('[data-testid="org-summary"]').attributes('data-dry-run')).toBe('false')
   })
 
+  it('shows why the server refused a layer', async () => {
+    invoke.mockImplementation(async (cmd: string) => {
+      if (cmd === 'admin_org_import') throw { code: 'invalid', message: 'grids feature 3 (QS01-G09): unknown parent QS09' }
+      return null
+    })
+    const w = mountApp(AdminOrgView, { global: { plugins: [router()] } }, 'u-street1')
+    const input = w.find('[data-testid="org-grids-file"]')
+    Object.defineProperty(input.element, 'files', { value: [new File(['{}'], 'g.json')], configurable: true })
+    await input.trigger('change')
+    await flushPromises()
+    await w.find('[data-testid="org-preview"]').trigger('click')
+    await flushPromises()
+    expect(w.find('[data-testid="org-error"]').text()).toBe('填写的内容有误 · grids feature 3 (QS01-G09): unknown parent QS09')
+    expect(w.find('[data-testid="org-summary"]').exists()).toBe(false)
+  })
+
   it('shows the offline state when the server cannot be reached', async () => {
     const w = await mountAdmin(AdminOrgView, () => fail('offline'))
     const input = w.find('[data-testid="org-streets-file"]')

@@ -55,6 +55,8 @@ describe('dev mock: dashboard', () => {
     expect(d.ratings.map((r) => r.grid)).toEqual(['QS01-G01', 'QS01-G02', 'QS01-G03'])
     expect(d.period).toEqual(d.rating_period)
     await expect(call('dashboard_get', { query: { granularity: 'week', at: Date.now(), trend: 40 } })).rejects.toMatchObject({ code: 'invalid' })
+    await login('worker1')
+    await expect(week()).rejects.toMatchObject({ code: 'role_not_permitted' })
   })
 })
 

@@ -144,6 +144,7 @@ export function createAdmin(ctx: AdminCtx) {
         return value(devices)
       case 'admin_device_revoke': {
         const d = devices.find((x) => x.id === args.id) ?? ctx.fail('not_found', `no device ${String(args.id)}`)
+        if (d.id === ctx.session()?.device_id) ctx.fail('invalid', 'you cannot revoke the device you are using')
         d.revoked_at ??= Date.now()
         audit({ ...actor(), action: 'admin:revoke_device', subject: d.id, detail: '' })
         return value(d)

@@ -3,7 +3,7 @@
 // answered from the mock's cases and patrols. Figures are KPI-like, not the
 // real formulas (core/src/kpi); they are enough to try the screens.
 import type { Case, CaseStatus, GridRating, Reference, SessionInfo, TimelineEntry, User } from '../generated'
-import { gridsOfUser } from '../lib/names'
+import { gridsOfUser, isLeader } from '../lib/names'
 import { cstDay, cstMonth } from '../lib/period'
 import { checkText, rate, ratingSummary } from '../lib/rating'
 import type { CategoryCount, Dashboard, DashboardQuery, PatrolHistoryItem } from '../lib/pendingTypes'
@@ -115,6 +115,7 @@ export function createOffice(ctx: OfficeCtx) {
   function dashboard(q: DashboardQuery): Dashboard {
     const u = me()
     const now = Date.now()
+    if (!isLeader(u.role)) ctx.fail('role_not_permitted', 'the dashboard is for leaders')
     if (!Number.isInteger(q.trend) || q.trend < 1 || q.trend > 26) ctx.fail('invalid', 'trend must be 1–26 periods')
     const scope = scopeOf(u)
     const gridIds = new Set(scope.grids.map((g) => g.id))

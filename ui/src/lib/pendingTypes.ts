@@ -258,7 +258,7 @@ export type Dashboard = {
   rating_period: Period
   /** `rate_grids` for `rating_period`: every grid of the scope. */
   ratings: Array<GridRating>
-  /** `min(now, period.to)`. */
+  /** When `overdue` is taken: now while the period runs, else its last millisecond (`period.to - 1`). */
   overdue_as_of: number
   /** `overdue_by_grid` at `overdue_as_of`: every grid of the scope. */
   overdue: Array<GridOverdue>
