@@ -422,8 +422,8 @@ const enUS: Messages = {
     entryHint: 'Trends, red/yellow/blue ratings, departments and people, exports',
     source: {
       server: 'Server figures · {time}',
-      device: 'This device’s figures, as of the last sync {time}',
-      deviceNever: 'This device’s figures (never synced)',
+      device: "This device's figures, as of the last sync {time}",
+      deviceNever: "This device's figures (never synced)",
       fallback: 'Could not reach the server: {reason}',
     },
     refresh: 'Refresh',
@@ -488,7 +488,7 @@ const enUS: Messages = {
     running: 'Exporting the {what}…',
     saved: 'Saved',
     cancelled: 'Export cancelled',
-    source: { server: 'server figures', device: 'this device’s figures' },
+    source: { server: 'server figures', device: "this device's figures" },
   },
   admin: {
     title: 'Administration',
@@ -518,7 +518,7 @@ const enUS: Messages = {
       mustChange: 'Must change password',
       lastSeen: 'Last used {time}',
       neverSeen: 'Never logged in',
-      devices: '{n} devices',
+      devices: 'Devices: {n}',
       disable: 'Disable',
       enable: 'Enable',
       disableConfirm: 'Disable {name}?',
