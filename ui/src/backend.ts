@@ -4,14 +4,17 @@ import { convertFileSrc, invoke, type InvokeArgs } from '@tauri-apps/api/core'
 import { listen, type UnlistenFn } from '@tauri-apps/api/event'
 import type {
   CaseDetail,
-  CaseFilter,
   CasePage,
+  Category,
+  CategoryDictionary,
   GridStats,
+  ImportSummary,
   LocationFix,
   NewEvent,
   PatrolKind,
   PatrolListItem,
   PhotoPick,
+  RatingRules,
   Reference,
   SessionInfo,
   StagedPhoto,
@@ -20,13 +23,24 @@ import type {
   UnsyncedSummary,
 } from './generated'
 import type {
+  AdminDevice,
+  AdminUser,
+  AuditPage,
+  AuditQuery,
   BasemapSettings,
+  CaseExportFormat,
+  CaseFilter,
+  Dashboard,
+  DashboardQuery,
+  ExportResult,
   LatLon,
   MapCrs,
   MapLayers,
   MapQuery,
   NearbyCase,
   NewCase,
+  NewUser,
+  OneTimePassword,
   PatrolDetail,
   PatrolHistoryFilter,
   PatrolHistoryItem,
@@ -134,6 +148,40 @@ export const backend = {
 
   syncNow: () => call<SyncReport>('sync_now'),
   syncUnsynced: () => call<UnsyncedSummary>('sync_unsynced'),
+
+  // --- the office (issue 11, ui/CONTRACT-office.md) ---
+
+  /** KPIs, ratings and overdue counts: from the server when it answers, else from the device's copy (labelled). */
+  dashboardGet: (query: DashboardQuery) => call<Dashboard>('dashboard_get', { query }),
+  /** 巡查日志 XLSX of one grid and day (`YYYY-MM-DD`); Rust asks where to save it. null: the user cancelled. */
+  exportPatrolLog: (grid: string, day: string) => call<ExportResult | null>('export_patrol_log', { grid, day }),
+  /** The monthly KPI and rating report XLSX (`month`: `YYYY-MM`). null: cancelled. */
+  exportKpiReport: (month: string) => call<ExportResult | null>('export_kpi_report', { month }),
+  /** The cases matching a filter (paging ignored) as CSV (UTF-8 with BOM) or GeoJSON. null: cancelled. */
+  exportCases: (format: CaseExportFormat, filter: CaseFilter) =>
+    call<ExportResult | null>('export_cases', { format, filter }),
+
+  // Administration: admin role only, online only, every action audited on the server.
+  adminUsers: () => call<AdminUser[]>('admin_users'),
+  /** Adds a user to the reference data; the answer carries a one-time password to show once. */
+  adminUserAdd: (user: NewUser) => call<OneTimePassword>('admin_user_add', { user }),
+  adminUserSetDisabled: (username: string, disabled: boolean) =>
+    call<AdminUser>('admin_user_set_disabled', { username, disabled }),
+  /** A new one-time password; every token of the user is revoked. */
+  adminUserResetPassword: (username: string) => call<OneTimePassword>('admin_user_reset_password', { username }),
+  adminDevices: () => call<AdminDevice[]>('admin_devices'),
+  adminDeviceRevoke: (id: string) => call<AdminDevice>('admin_device_revoke', { id }),
+  /** The server's category dictionary (newer than the device's until the next sync). */
+  adminCategories: () => call<CategoryDictionary>('admin_categories'),
+  /** Adds a local extension (`local: true`); the dictionary version bumps. */
+  adminCategoryAdd: (category: Category) => call<CategoryDictionary>('admin_category_add', { category }),
+  /** Imports GIS layers (GeoJSON texts; either may be null). `dry_run`: only report what would change. */
+  adminOrgImport: (grids: string | null, streets: string | null, dryRun: boolean) =>
+    call<ImportSummary>('admin_org_import', { grids, streets, dry_run: dryRun }),
+  /** The server's rating rules. */
+  adminRatingRules: () => call<RatingRules>('admin_rating_rules'),
+  adminRatingRulesSet: (rules: RatingRules) => call<RatingRules>('admin_rating_rules_set', { rules }),
+  adminAudit: (query: AuditQuery) => call<AuditPage>('admin_audit', { query }),
 }
 
 export type Backend = typeof backend

@@ -22,6 +22,8 @@ declare module 'vue-router' {
     tab?: boolean
     /** Only for leaders. */
     leader?: boolean
+    /** Only for administrators. */
+    admin?: boolean
   }
 }
 
@@ -38,6 +40,15 @@ export const routes: RouteRecordRaw[] = [
   { path: '/cases/:id', name: 'case', component: CaseDetailView, props: true },
   { path: '/lookback', name: 'lookback', component: LookbackView, meta: { tab: true } },
   { path: '/overview', name: 'overview', component: OverviewView, meta: { tab: true, leader: true } },
+  // The office screens load on first use (ECharts is a chunk of its own).
+  { path: '/dashboard', name: 'dashboard', component: () => import('./views/DashboardView.vue'), meta: { leader: true } },
+  { path: '/admin', name: 'admin', component: () => import('./views/admin/AdminHomeView.vue'), meta: { admin: true } },
+  { path: '/admin/users', name: 'admin-users', component: () => import('./views/admin/AdminUsersView.vue'), meta: { admin: true } },
+  { path: '/admin/devices', name: 'admin-devices', component: () => import('./views/admin/AdminDevicesView.vue'), meta: { admin: true } },
+  { path: '/admin/categories', name: 'admin-categories', component: () => import('./views/admin/AdminCategoriesView.vue'), meta: { admin: true } },
+  { path: '/admin/org', name: 'admin-org', component: () => import('./views/admin/AdminOrgView.vue'), meta: { admin: true } },
+  { path: '/admin/rules', name: 'admin-rules', component: () => import('./views/admin/AdminRulesView.vue'), meta: { admin: true } },
+  { path: '/admin/audit', name: 'admin-audit', component: () => import('./views/admin/AdminAuditView.vue'), meta: { admin: true } },
   { path: '/sync', name: 'sync', component: SyncView, meta: { tab: true } },
   { path: '/settings', name: 'settings', component: SettingsView },
   { path: '/:rest(.*)*', redirect: '/today' },
@@ -55,5 +66,6 @@ router.beforeEach(async (to) => {
   if (!s.session && !to.meta.public) return { name: 'login' }
   if (s.session && to.name === 'login') return { name: 'today' }
   if (to.meta.leader && !s.leader) return { name: 'today' }
+  if (to.meta.admin && s.role !== 'admin') return { name: 'today' }
   return true
 })

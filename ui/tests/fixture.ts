@@ -1,5 +1,6 @@
 // A small street office by hand, following the generated types.
 import type { Category, CaseDetail, Reference, StepLimits } from '../src/generated'
+import { DEFAULT_RATING_RULES } from '../src/lib/rating'
 
 const limits: StepLimits = { respond: '2h', accept: '1h', dispatch: '1h', handle: '1d', verify: '4h' }
 
@@ -54,7 +55,7 @@ export const reference: Reference = {
     ],
   },
   calendar: { windows: [[510, 720], [810, 1050]], holidays: [], extra_workdays: [] },
-  rating_rules: { red: [], yellow: [], min_sample: 5 },
+  rating_rules: DEFAULT_RATING_RULES,
 }
 
 export const T0 = Date.UTC(2026, 4, 6, 1, 0, 0) // 2026-05-06 09:00 in Beijing

@@ -38,9 +38,9 @@ describe('locale files', () => {
   })
   it('translate every status, event, role and ignore reason the backend can send', () => {
     const statuses = ['reported', 'escalated', 'accepted', 'dispatched', 'handled', 'verified', 'closed', 'rework', 'relapsed', 'deferred', 'voided']
-    const events = ['reported', 'handled_on_spot', 'escalated', 'accepted', 'dispatched', 'handled', 'verified', 'closed', 'returned_for_rework', 'look_back_passed', 'relapsed', 'deferred', 'voided', 'evidence_added']
+    const events = ['reported', 'handled_on_spot', 'escalated', 'accepted', 'dispatched', 'handled', 'verified', 'closed', 'returned_for_rework', 'look_back_passed', 'relapsed', 'deferred', 'voided', 'evidence_added', 'amended']
     const roles = ['grid_worker', 'grid_leader', 'supervisor', 'street_leader', 'department', 'admin']
-    const reasons = ['not_allowed_in_state', 'role_not_permitted', 'after_void', 'raced_with_rework', 'duplicate_report']
+    const reasons = ['not_allowed_in_state', 'role_not_permitted', 'after_void', 'raced_with_rework', 'duplicate_report', 'not_assigned']
     expect(Object.keys(zhCN.status).sort()).toEqual(statuses.sort())
     expect(Object.keys(zhCN.events).sort()).toEqual(events.sort())
     expect(Object.keys(zhCN.roles).sort()).toEqual(roles.sort())

@@ -21,13 +21,20 @@ import type {
   TimelineEntry,
 } from '../generated'
 import { gridsOfUser } from '../lib/names'
-import type { NearbyCase, NewCase } from '../lib/pendingTypes'
+import type { NearbyCase, NewCase, PatrolHistoryItem } from '../lib/pendingTypes'
 import { along, demoStreets, haversine } from './mockGeo'
 import { createSpatial } from './mockSpatial'
+import { planCases } from './mockHistory'
+import { createOffice } from './mockOffice'
+import { DEFAULT_RATING_RULES } from '../lib/rating'
 import demo from '../../../core/data/demo.json'
 import categories from '../../../core/data/categories.json'
 
-const reference = { ...(demo as unknown as Omit<Reference, 'categories'>), categories } as unknown as Reference
+const reference = {
+  ...(demo as unknown as Omit<Reference, 'categories'>),
+  categories: JSON.parse(JSON.stringify(categories)),
+  rating_rules: JSON.parse(JSON.stringify(DEFAULT_RATING_RULES)),
+} as unknown as Reference
 const MIN = 60_000
 const HOUR = 60 * MIN
 const DAY = 24 * HOUR
@@ -207,18 +214,18 @@ function onStreet(grid: string, street: string, share: number): { lat: number; l
 
 function seed(): void {
   const now = Date.now()
-  const mk = (cat: string, grid: string, street: string, addr: string, desc: string, ago: number, evs: (t0: number) => CaseEvent[], synced = true, share = 0.4) => {
+  const mk = (cat: string, grid: string, street: string, addr: string, desc: string, ago: number, evs: (t0: number) => CaseEvent[], synced = true, share = 0.4, reporter = 'u-worker1') => {
     const t0 = now - ago
     const at = onStreet(grid, street, share)
     const c: CaseDetail['case'] = {
       schema: 1, id: id('case'), grid, category: cat, title: '', description: desc,
       location: { lat: at.lat, lon: at.lon, accuracy_m: 8, source: 'gps', street, address: addr },
-      severity: 'normal', reporter: 'u-worker1', created_at: t0, photos: {},
+      severity: 'normal', reporter, created_at: t0, photos: {},
       links: { patrol: null, related: [] }, events: {},
     }
     const cat0 = reference.categories.categories.find((x) => x.id === cat)
     c.title = cat0?.name ?? ''
-    for (const e of [event('reported', 'u-worker1', 'grid_worker', t0), ...evs(t0)]) c.events[e.id] = e
+    for (const e of [event('reported', reporter, 'grid_worker', t0), ...evs(t0)]) c.events[e.id] = e
     cases.set(c.id, { c, synced })
   }
   mk('E0201', 'QS01-G01', '柳荫路', '12号门口电线杆', '电线杆上贴满小广告', 3 * HOUR, () => [])
@@ -254,8 +261,21 @@ function seed(): void {
       ] : []), true, 0.15 + (i % 4) * 0.2)
     })
   }
+  // Eight weeks of history for the dashboard's trend.
+  planCases(reference, now).forEach((p, i) =>
+    mk(p.category, p.grid, p.street, `${p.street}${3 + (i % 40)}号`, '（演示数据）', p.ago, (t0) =>
+      p.steps.map((s) => event(s.kind, s.actor, s.role, t0 + s.after * MIN, '', [], s.department ?? null)), true, 0.1 + (i % 8) * 0.1, p.reporter))
 }
 seed()
+
+/** Open and red at `t`, judged on the events recorded up to `t`. */
+function redAt(m: MockCase, t: number): boolean {
+  if (m.c.created_at > t) return false
+  const events = Object.fromEntries(Object.entries(m.c.events).filter(([, e]) => e.at <= t))
+  const c = { ...m.c, events }
+  const f = fold(c)
+  return slaOf(c, f.status, f.since, t).state === 'red'
+}
 
 function visible(m: MockCase): boolean {
   const u = user()
@@ -264,9 +284,13 @@ function visible(m: MockCase): boolean {
   return gridsOfUser(reference, u).some((g) => g.id === m.c.grid)
 }
 
-function matching(f: CaseFilter & { patrol?: string }) {
+function matching(f: CaseFilter & { patrol?: string; ids?: string[] }) {
   const now = Date.now()
-  let items = [...cases.values()].filter(visible).filter((m) => !f.patrol || m.c.links.patrol === f.patrol).map(listItem)
+  const only = f.ids ? new Set(f.ids) : null
+  let items = [...cases.values()]
+    .filter(visible)
+    .filter((m) => (!f.patrol || m.c.links.patrol === f.patrol) && (!only || only.has(m.c.id)))
+    .map(listItem)
   if (f.statuses.length) items = items.filter((i) => f.statuses.includes(i.status))
   if (f.grid) items = items.filter((i) => i.grid === f.grid)
   if (f.category) items = items.filter((i) => i.category === f.category)
@@ -295,6 +319,19 @@ const spatial = createSpatial({
     return { item, lat: l.lat, lon: l.lon }
   }),
   handledOnSpot: (cid) => !!cases.get(cid) && fold(cases.get(cid)!.c).onSpot,
+})
+
+const office = createOffice({
+  reference,
+  user,
+  session: () => session,
+  fail,
+  cases: () =>
+    [...cases.values()].filter(visible).map((m) => {
+      const f = fold(m.c)
+      return { c: m.c, status: f.status, onSpot: f.onSpot, timeline: f.timeline, redAt: (t: number) => redAt(m, t) }
+    }),
+  patrols: () => (spatial.handle('patrol_history', { filter: { day: null, grid: null, kind: null } })?.value ?? []) as PatrolHistoryItem[],
 })
 
 /** Open cases of the category near a point, and closed ones still in their look-back window. */
@@ -344,7 +381,7 @@ async function handle(cmd: string, a: Record<string, unknown> | Uint8Array | und
   const args = (a ?? {}) as Record<string, unknown>
   const now = Date.now()
   const me = () => user() ?? fail('no_session', 'not logged in')
-  const done = spatial.handle(cmd, args)
+  const done = spatial.handle(cmd, args) ?? (await office.handle(cmd, args))
   if (done) return done.value
   switch (cmd) {
     case 'session_get':
@@ -353,7 +390,9 @@ async function handle(cmd: string, a: Record<string, unknown> | Uint8Array | und
       await delay(300)
       const u = reference.users.find((x) => x.username === args.username)
       if (!u || !args.password) fail('bad_credentials', 'wrong username or password')
+      if (office.disabled(u!.username)) fail('user_disabled', `${u!.username} is disabled`)
       session = { server: String(args.server), user_id: u!.id, username: u!.username, name: u!.name, role: u!.role, device_id: 'mock-device', last_sync_at: null }
+      office.audit({ user_id: u!.id, device_id: 'mock-device', action: 'login', subject: u!.username, detail: '' })
       localStorage.setItem('mock.session', JSON.stringify(session))
       return session
     }
@@ -497,6 +536,7 @@ async function handle(cmd: string, a: Record<string, unknown> | Uint8Array | und
       }
       p.phase = 'done'
       emitProgress({ ...p })
+      office.audit({ user_id: session?.user_id ?? '', device_id: 'mock-device', action: 'push', subject: `${u.cases + u.patrols} documents`, detail: `${photos} photos` })
       for (const m of cases.values()) m.synced = true
       spatial.markSynced()
       if (session) {

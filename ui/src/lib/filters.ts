@@ -1,5 +1,6 @@
 // The case list's filter chips → the backend's CaseFilter.
-import type { CaseFilter, CaseStatus } from '../generated'
+import type { CaseStatus } from '../generated'
+import type { CaseFilter } from './pendingTypes'
 
 export type StatusGroup = 'all' | 'pending' | 'in_progress' | 'to_verify' | 'closed'
 export const STATUS_GROUPS: readonly StatusGroup[] = ['all', 'pending', 'in_progress', 'to_verify', 'closed']
@@ -20,6 +21,8 @@ export interface ListFilterState {
   mine: boolean
   overdue: boolean
   text: string
+  /** Only these cases (the cases behind a dashboard figure). */
+  ids?: string[]
 }
 
 /** A CaseFilter with the required fields set to "no restriction". */
@@ -36,7 +39,15 @@ export function toCaseFilter(
   if (s.grid) f.grid = s.grid
   if (s.category) f.category = s.category
   if (s.mine && me) f.reporter = me
+  if (s.ids) f.ids = [...s.ids]
   const text = s.text.trim()
   if (text) f.text = text
   return f
+}
+
+/** `a,b,c` in a route query → ids; anything else → undefined. */
+export function idsFromQuery(v: unknown): string[] | undefined {
+  if (typeof v !== 'string' || !v.trim()) return undefined
+  const ids = v.split(',').map((x) => x.trim()).filter(Boolean)
+  return ids.length ? [...new Set(ids)] : undefined
 }
