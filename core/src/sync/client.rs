@@ -8,12 +8,11 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use super::engine::{self, DocSyncSession};
-use super::progress::{SyncFailure, SyncPhase, SyncProgress, SyncReport};
+use super::progress::{SyncProgress, SyncReport};
+use super::run::{Effect, Reply, SyncRun};
 use super::session::{self, Session};
 use super::wire::{self, BlobStatus, CBOR, ErrorBody, LoginRequest, LoginResponse};
-use crate::store::{DeviceStore, StoreError, SyncBookkeeping};
-use crate::time::now_ms;
+use crate::store::{DeviceStore, StoreError};
 
 /// The device store shared between the app and the sync client.
 pub type SharedStore = Arc<Mutex<DeviceStore>>;
@@ -74,12 +73,7 @@ impl Default for RetryPolicy {
     }
 }
 
-/// What a sync should fetch besides documents.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SyncOptions {
-    /// Download full-size photos too (thumbnails always come).
-    pub full_photos: bool,
-}
+pub use super::run::SyncOptions;
 
 /// How a client trusts its server (kept in the session).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -357,47 +351,21 @@ impl SyncClient {
         Ok(())
     }
 
-    /// Uploads a blob in chunks, resuming from what the server already has.
+    /// Uploads a blob in chunks, resuming from what the server already has;
+    /// returns the bytes sent.
     pub async fn upload_blob(&self, hash: &str, bytes: &[u8]) -> Result<u64, ClientError> {
         let total = bytes.len() as u64;
         let mut sent = 0u64;
-        let mut status: BlobStatus = self
-            .retrying(|| async {
-                let resp = self
-                    .auth(self.http.get(self.url(&format!("/blobs/{hash}/status"))))
-                    .send()
-                    .await
-                    .map_err(|e| self.net_error(e))?;
-                if !resp.status().is_success() {
-                    return Err(Self::error_of(resp).await);
-                }
-                resp.json().await.map_err(|e| ClientError::Protocol(e.to_string()))
-            })
-            .await?;
+        let mut status = self.blob_status(hash).await?;
         while !status.complete {
             let start = status.received.min(total) as usize;
             let end = (start + self.chunk_bytes).min(bytes.len());
-            let chunk = &bytes[start..end];
-            status = self
-                .retrying(|| async {
-                    let resp = self
-                        .auth(self.http.put(self.url(&format!("/blobs/{hash}?offset={start}&total={total}"))))
-                        .header("x-chunk-sha256", crate::photo::sha256_hex(chunk))
-                        .body(chunk.to_vec())
-                        .send()
-                        .await
-                        .map_err(|e| self.net_error(e))?;
-                    // 409: the server has a different amount; resume from there.
-                    if resp.status().is_success() || resp.status() == StatusCode::CONFLICT {
-                        return resp.json::<BlobStatus>().await.map_err(|e| ClientError::Protocol(e.to_string()));
-                    }
-                    Err(Self::error_of(resp).await)
-                })
-                .await?;
-            sent += chunk.len() as u64;
-            if !status.complete && status.received as usize == start && chunk.is_empty() {
+            let next = self.put_chunk(hash, start as u64, total, &bytes[start..end]).await?;
+            sent += (end - start) as u64;
+            if !next.complete && next.received as usize <= start {
                 return Err(ClientError::Protocol(format!("upload of {hash} makes no progress")));
             }
+            status = next;
         }
         Ok(sent)
     }
@@ -432,8 +400,11 @@ impl SyncClient {
         }
     }
 
-    /// One full sync: photos up, documents both ways (with the Automerge
-    /// sync protocol where needed), thumbnails (and optionally photos) down.
+    /// One full sync, driving the core's [`SyncRun`]: photos up, documents
+    /// both ways (with the Automerge sync protocol where needed), photos the
+    /// server asked for again, thumbnails (and optionally photos) down. The
+    /// store is locked only between requests. A network failure (after
+    /// retries) ends the run; the next run goes on from where it stopped.
     pub async fn sync(
         &self,
         store: &SharedStore,
@@ -443,102 +414,85 @@ impl SyncClient {
         if self.token.is_none() {
             return Err(ClientError::NotLoggedIn);
         }
-        let mut report = SyncReport::default();
-
-        // Photos first, so that a document never arrives before its photos.
-        self.photos_up(store, &mut report, on_progress).await?;
-        let p = &mut report.progress;
-
-        p.phase = Some(SyncPhase::Documents);
-        p.docs_up_total = lock(store).dirty_docs()?.len() as u32;
-        on_progress(p);
-        let mut reoffered = 0;
-        for _ in 0..10_000 {
-            let out = engine::prepare(&lock(store))?;
-            let (resp, up, down) = self.post_cbor("/sync", &out.request).await?;
-            report.round_trips += 1;
-            p.bytes_up += up;
-            p.bytes_down += down;
-            let applied = engine::apply(&mut lock(store), &out, resp)?;
-            p.docs_up += applied.acked;
-            p.docs_down += applied.pulled;
-            reoffered += applied.reoffered;
-            report.failures.extend(applied.failures);
-            on_progress(p);
-            if !applied.needs_full.is_empty() {
-                let mut session = DocSyncSession::new(applied.needs_full);
-                loop {
-                    let Some(req) = session.next_request(&lock(store))? else { break };
+        let mut run = SyncRun::new(options, self.chunk_bytes);
+        let mut effect = run.start(&mut lock(store))?;
+        loop {
+            on_progress(run.progress());
+            let reply = match effect {
+                Effect::Done => break,
+                Effect::BlobStatus { hash } => self.item(&hash, self.blob_status(&hash).await)?,
+                Effect::UploadChunk { hash, offset, total, bytes } => {
+                    self.item(&hash, self.put_chunk(&hash, offset, total, &bytes).await)?
+                }
+                Effect::PostSync(req) => {
+                    let (resp, up, down) = self.post_cbor("/sync", &req).await?;
+                    run.count_bytes(up, down);
+                    Reply::Sync(resp)
+                }
+                Effect::PostDocSync(req) => {
                     let (resp, up, down) = self.post_cbor("/sync/docs", &req).await?;
-                    report.round_trips += 1;
-                    p.bytes_up += up;
-                    p.bytes_down += down;
-                    report.failures.extend(session.apply(&mut lock(store), resp)?);
+                    run.count_bytes(up, down);
+                    Reply::DocSync(resp)
                 }
-            }
-            if !applied.more {
-                break;
-            }
+                Effect::Download { hash } => match self.download_blob(&hash).await {
+                    Ok(bytes) => {
+                        run.count_bytes(0, bytes.as_ref().map_or(0, |b| b.len() as u64));
+                        Reply::Downloaded(bytes)
+                    }
+                    Err(e) => self.item(&hash, Err::<BlobStatus, _>(e))?,
+                },
+            };
+            effect = run.step(&mut lock(store), reply)?;
         }
-
-        if reoffered > 0 {
-            // The server asked for photos it lost; this device still has them.
-            self.photos_up(store, &mut report, on_progress).await?;
-        }
-        let p = &mut report.progress;
-        let missing = lock(store).missing_blobs(!options.full_photos)?;
-        p.phase = Some(SyncPhase::PhotosDown);
-        p.photos_down_total = missing.len() as u32;
-        on_progress(p);
-        for hash in missing {
-            match self.download_blob(&hash).await {
-                Ok(Some(bytes)) => {
-                    p.bytes_down += bytes.len() as u64;
-                    lock(store).put_remote_blob(&hash, &bytes)?;
-                    p.photos_down += 1;
-                }
-                Ok(None) => {}
-                Err(e @ ClientError::Network(_)) => return Err(e),
-                Err(e) => {
-                    report.failures.push(SyncFailure { item: hash, code: e.code().into(), message: e.to_string() })
-                }
-            }
-            on_progress(p);
-        }
-        p.phase = Some(SyncPhase::Done);
-        on_progress(p);
-        session::synced(&lock(store))?;
-        report.finished_at = now_ms();
-        Ok(report)
+        on_progress(run.progress());
+        Ok(run.report().clone())
     }
 
-    /// Uploads every photo the server has not confirmed.
-    async fn photos_up(
-        &self,
-        store: &SharedStore,
-        report: &mut SyncReport,
-        on_progress: &(dyn Fn(&SyncProgress) + Send + Sync),
-    ) -> Result<(), ClientError> {
-        let pending = lock(store).pending_blobs()?;
-        let p = &mut report.progress;
-        p.phase = Some(SyncPhase::PhotosUp);
-        p.photos_up_total += pending.len() as u32;
-        on_progress(p);
-        for hash in pending {
-            let Some(bytes) = lock(store).blob(&hash)? else { continue };
-            match self.upload_blob(&hash, &bytes).await {
-                Ok(sent) => {
-                    lock(store).mark_blob_uploaded(&hash)?;
-                    report.progress.photos_up += 1;
-                    report.progress.bytes_up += sent;
-                }
-                Err(e @ ClientError::Network(_)) => return Err(e),
-                Err(e) => {
-                    report.failures.push(SyncFailure { item: hash, code: e.code().into(), message: e.to_string() })
-                }
+    /// A photo's answer: a network failure ends the run, a refusal is the
+    /// photo's alone.
+    fn item(&self, hash: &str, r: Result<BlobStatus, ClientError>) -> Result<Reply, ClientError> {
+        match r {
+            Ok(status) => Ok(Reply::Blob(status)),
+            Err(e @ (ClientError::Network(_) | ClientError::PinMismatch { .. })) => Err(e),
+            Err(e @ ClientError::Server { status: 401 | 403, .. }) => Err(e),
+            Err(e) => {
+                tracing::debug!(%hash, error = %e, "photo refused");
+                Ok(Reply::Refused { code: e.code().to_owned(), message: e.to_string() })
             }
-            on_progress(&report.progress);
         }
-        Ok(())
+    }
+
+    /// How much of a photo the server has.
+    async fn blob_status(&self, hash: &str) -> Result<BlobStatus, ClientError> {
+        self.retrying(|| async {
+            let resp = self
+                .auth(self.http.get(self.url(&format!("/blobs/{hash}/status"))))
+                .send()
+                .await
+                .map_err(|e| self.net_error(e))?;
+            if !resp.status().is_success() {
+                return Err(Self::error_of(resp).await);
+            }
+            resp.json().await.map_err(|e| ClientError::Protocol(e.to_string()))
+        })
+        .await
+    }
+
+    /// Sends one chunk; a 409 answer says where to resume.
+    async fn put_chunk(&self, hash: &str, offset: u64, total: u64, chunk: &[u8]) -> Result<BlobStatus, ClientError> {
+        self.retrying(|| async {
+            let resp = self
+                .auth(self.http.put(self.url(&format!("/blobs/{hash}?offset={offset}&total={total}"))))
+                .header("x-chunk-sha256", crate::photo::sha256_hex(chunk))
+                .body(chunk.to_vec())
+                .send()
+                .await
+                .map_err(|e| self.net_error(e))?;
+            if resp.status().is_success() || resp.status() == StatusCode::CONFLICT {
+                return resp.json::<BlobStatus>().await.map_err(|e| ClientError::Protocol(e.to_string()));
+            }
+            Err(Self::error_of(resp).await)
+        })
+        .await
     }
 }

@@ -10,6 +10,7 @@
 pub mod engine;
 pub mod pin;
 pub mod progress;
+pub mod run;
 pub mod session;
 pub mod wire;
 

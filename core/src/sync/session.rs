@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::progress::SessionInfo;
 use super::wire::LoginResponse;
 use crate::store::{Actor, DeviceStore, StoreError};
-use crate::time::{Millis, now_ms};
+use crate::time::Millis;
 
 const SESSION_KEY: &str = "session";
 const REFERENCE_VERSION_KEY: &str = "reference_version";
@@ -94,7 +94,7 @@ pub fn begin_trusting(
 /// Records a finished sync.
 pub fn synced(store: &DeviceStore) -> Result<(), StoreError> {
     if let Some(mut s) = load(store)? {
-        s.last_sync_at = Some(now_ms());
+        s.last_sync_at = Some(store.now());
         save(store, &s)?;
     }
     Ok(())

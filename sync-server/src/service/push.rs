@@ -33,6 +33,9 @@ pub(crate) struct Pushed {
     pub commit: Option<CommitRef>,
 }
 
+/// A push's answer and, if it was written, the commit.
+type Answer = (Result<DocAck, ServerError>, Option<CommitRef>);
+
 /// A push after preparation: answered already, or waiting to be written.
 enum Prepared {
     Done(Result<DocAck, ServerError>),
@@ -144,7 +147,7 @@ impl SyncService {
     /// transaction; documents another writer changed meanwhile are redone
     /// one by one. Refusals are not yet audited: [`Self::settle`] does it.
     pub(crate) async fn apply_pushes(&self, who: &AuthUser, pushes: Vec<DocPush>) -> Result<Vec<Pushed>, ServerError> {
-        let mut results: Vec<Option<(Result<DocAck, ServerError>, Option<CommitRef>)>> = vec![None; pushes.len()];
+        let mut results: Vec<Option<Answer>> = vec![None; pushes.len()];
         let mut parsed: Vec<Vec<Change>> = Vec::with_capacity(pushes.len());
         let mut pending = Vec::new();
         for (i, push) in pushes.iter().enumerate() {
@@ -188,7 +191,7 @@ impl SyncService {
         who: &AuthUser,
         push: &DocPush,
         changes: &[Change],
-    ) -> Result<(Result<DocAck, ServerError>, Option<CommitRef>), ServerError> {
+    ) -> Result<Answer, ServerError> {
         for _ in 0..COMMIT_ATTEMPTS {
             match self.prepare_push(who, push, changes).await? {
                 Prepared::Done(r) => return Ok((r, None)),
