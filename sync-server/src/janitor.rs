@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gridpatrol_core::model::Scope;
-use gridpatrol_core::time::{Millis, now_ms};
+use gridpatrol_core::time::Millis;
 
 use crate::blobstore::{UploadKey, image};
 use crate::error::ServerError;
@@ -61,20 +61,20 @@ pub async fn tidy(service: &SyncService, stale_after: Duration) -> Result<Report
                 height: info.height,
                 user_id: String::new(),
                 device_id: String::new(),
-                completed_at: now_ms(),
+                completed_at: service.now(),
             };
             let line = service.entry(&Actor::cli(), "blob_recovered", &hash, "found in the blob store");
             storage.put_blob(&record, &line).await?;
             report.recovered += 1;
         }
     }
-    let before = now_ms() - stale_after.as_millis() as Millis;
+    let before = service.now() - stale_after.as_millis() as Millis;
     for u in storage.stale_uploads(before, 1000).await? {
         blobs.discard(&UploadKey { device_id: u.device_id.clone(), hash: u.hash.clone() }).await?;
         storage.delete_upload(&u.device_id, &u.hash).await?;
         report.stale_uploads += 1;
     }
-    storage.prune_login_failures(now_ms() - 86_400_000).await?;
+    storage.prune_login_failures(service.now() - 86_400_000).await?;
     Ok(report)
 }
 

@@ -43,7 +43,8 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Arc<service::SyncServi
     let storage = storage::open(&settings.database_url, settings.database_ca.as_deref()).await?;
     let blobs = Arc::new(blobstore::fs::FsBlobStore::open(&settings.blob_dir)?);
     let limits = limits::Limits::from(settings);
-    Ok(Arc::new(service::SyncService::new(storage, blobs, limits, settings.hash_concurrency)))
+    let service = service::SyncService::new(storage, blobs, limits, settings.hash_concurrency);
+    Ok(Arc::new(service.with_clock(gridpatrol_core::clock::Clock::from_env())))
 }
 
 /// Serves the sync API on `listener` until `shutdown` resolves.

@@ -8,6 +8,7 @@ pub mod bench;
 pub mod bombs;
 pub mod device;
 pub mod fixtures;
+pub mod memory_blobs;
 pub mod proxy;
 pub mod server;
 

@@ -7,7 +7,7 @@ use super::index::{self, CaseRow};
 use super::views::{Actor, CaseDetail, CaseFilter, CasePage, GridStats, NewCase, NewEvent, PhotoPick};
 use super::{DeviceStore, StoreError, docs};
 use crate::model::{CASE_SCHEMA, Case, CaseEvent, DocKind, EventKind, Links, Patrol, PhotoRef, PhotoRole, Reference};
-use crate::time::{DAY, Millis, now_ms};
+use crate::time::{DAY, Millis};
 use crate::workflow::{self, Derived, Sla, WorkflowError, check_append, derive, sla_for};
 
 impl DeviceStore {
@@ -24,7 +24,7 @@ impl DeviceStore {
         if !workflow::role_may(actor.role, EventKind::Reported) {
             return Err(WorkflowError::RoleNotPermitted { role: actor.role, kind: EventKind::Reported }.into());
         }
-        let at = new.at.unwrap_or_else(now_ms);
+        let at = new.at.unwrap_or_else(|| self.now());
         let mut photos = std::collections::BTreeMap::new();
         for pick in &new.photos {
             let photo = self.photo_ref(pick, &actor.user_id, at)?;
@@ -118,7 +118,7 @@ impl DeviceStore {
         }
         check_append(actor.role, derived.status, new.kind)?;
         let department = self.department_for(&reference, actor, &new)?;
-        let at = new.at.unwrap_or_else(now_ms);
+        let at = new.at.unwrap_or_else(|| self.now());
         for pick in &new.photos {
             let photo = self.photo_ref(pick, &actor.user_id, at)?;
             Case::add_photo(&mut doc, &photo)?;

@@ -16,6 +16,7 @@ use crate::model::DocKind;
 use crate::store::{DeviceStore, RemoteApply, StoreError, SyncBookkeeping};
 
 const CURSOR_KEY: &str = "sync_cursor_v2";
+const NEEDS_FULL_KEY: &str = "sync_needs_full";
 const ACKED_KEY: &str = "sync_acked";
 const REFERENCE_VERSION_KEY: &str = "reference_version";
 
@@ -44,6 +45,39 @@ pub struct Applied {
     pub failures: Vec<SyncFailure>,
     /// Photos the server asked for again that this device holds.
     pub reoffered: u32,
+}
+
+/// Documents waiting for the Automerge sync protocol. Kept in the store, in
+/// the same transaction that moves the cursor past them, so a run cut while
+/// repairing them repairs them next time instead of forgetting them.
+pub fn needs_full(store: &DeviceStore) -> Result<Vec<(String, DocKind)>, StoreError> {
+    match store.meta(NEEDS_FULL_KEY)? {
+        Some(b) => serde_json::from_slice(&b).map_err(|e| StoreError::Invalid(format!("stored repairs: {e}"))),
+        None => Ok(vec![]),
+    }
+}
+
+fn set_needs_full(store: &DeviceStore, docs: &[(String, DocKind)]) -> Result<(), StoreError> {
+    if docs.is_empty() {
+        return store.delete_meta(NEEDS_FULL_KEY);
+    }
+    store.set_meta(NEEDS_FULL_KEY, &serde_json::to_vec(docs).map_err(|e| StoreError::Invalid(e.to_string()))?)
+}
+
+fn remember_full(store: &DeviceStore, more: &[(String, DocKind)]) -> Result<(), StoreError> {
+    let mut all = needs_full(store)?;
+    for d in more {
+        if !all.iter().any(|(id, _)| *id == d.0) {
+            all.push(d.clone());
+        }
+    }
+    set_needs_full(store, &all)
+}
+
+fn forget_full(store: &DeviceStore, id: &str) -> Result<(), StoreError> {
+    let mut all = needs_full(store)?;
+    all.retain(|(d, _)| d != id);
+    set_needs_full(store, &all)
 }
 
 /// The cursor the device sends.
@@ -149,6 +183,7 @@ fn apply_in(store: &mut DeviceStore, out: &Outgoing, resp: SyncResponse) -> Resu
             }
         }
     }
+    remember_full(store, &applied.needs_full)?;
     write_cursor(store, CURSOR_KEY, resp.cursor)?;
     Ok(applied)
 }
@@ -202,6 +237,7 @@ impl DocSyncSession {
         let mut failures = Vec::new();
         for r in resp.refused {
             self.pending.remove(&r.id);
+            forget_full(store, &r.id)?;
             failures.push(SyncFailure { item: r.id, code: r.code, message: r.message });
         }
         for m in resp.docs {
@@ -250,6 +286,7 @@ impl DocSyncSession {
             theirs.sort();
             if ours == theirs && !ours.is_empty() {
                 store.mark_acked(&m.id, &heads)?;
+                forget_full(store, &m.id)?;
                 self.pending.remove(&m.id);
             }
         }

@@ -259,7 +259,13 @@ impl SyncRun {
                         None => {
                             self.report.progress.phase = Some(SyncPhase::Documents);
                             self.report.progress.docs_up_total = store.dirty_docs()?.len() as u32;
-                            self.stage = Stage::Documents { out: None, rounds: 0 };
+                            // Repairs a cut run left behind come first.
+                            let waiting = engine::needs_full(store)?;
+                            self.stage = if waiting.is_empty() {
+                                Stage::Documents { out: None, rounds: 0 }
+                            } else {
+                                Stage::DocSync { session: DocSyncSession::new(waiting), more: true, rounds: 0 }
+                            };
                         }
                     },
                 },

@@ -11,7 +11,7 @@
 use gridpatrol_core::codes::ErrorCode;
 use gridpatrol_core::ids::is_valid_id;
 use gridpatrol_core::sync::wire::{LoginRequest, LoginResponse, PasswordChange, TokenResponse};
-use gridpatrol_core::time::{Millis, now_ms};
+use gridpatrol_core::time::Millis;
 
 use super::SyncService;
 use super::audit::Actor;
@@ -45,7 +45,7 @@ impl SyncService {
     pub async fn login(&self, req: LoginRequest, addr: &str) -> Result<LoginResponse, ServerError> {
         let username = bounded(&req.username, 64);
         let actor = Actor { user_id: username.clone(), device_id: bounded(&req.device_id, 80), addr: addr.to_owned() };
-        let now = now_ms();
+        let now = self.now();
         if let Some(f) = self.storage.login_failures(&username, addr).await?
             && let Some(until) = f.locked_until.filter(|u| *u > now)
         {
@@ -160,7 +160,7 @@ impl SyncService {
         if info.token.revoked_at.is_some() {
             return Err(refuse(ErrorCode::InvalidToken, "this login has ended; log in again"));
         }
-        let now = now_ms();
+        let now = self.now();
         if info.token.expires_at < now {
             return Err(refuse(ErrorCode::TokenExpired, "this login has expired; log in again"));
         }
@@ -179,13 +179,13 @@ impl SyncService {
 
     /// Ends this login: the token is revoked.
     pub async fn logout(&self, who: &AuthUser) -> Result<(), ServerError> {
-        self.storage.revoke_token(&who.token_hash, now_ms()).await?;
+        self.storage.revoke_token(&who.token_hash, self.now()).await?;
         self.accepted(&who.into(), "logout", &who.user.username, "").await
     }
 
     /// A fresh token for the one presented, which is revoked.
     pub async fn renew(&self, who: &AuthUser) -> Result<TokenResponse, ServerError> {
-        let now = now_ms();
+        let now = self.now();
         let (token, expires_at) = self.issue(&who.user.id, &who.device_id, now).await?;
         self.storage.revoke_token(&who.token_hash, now).await?;
         self.accepted(&who.into(), "token_renewed", &who.user.username, "").await?;
@@ -206,7 +206,7 @@ impl SyncService {
         cred.password_hash = self.hasher.hash(&req.new_password).await?;
         cred.must_change = false;
         self.storage.put_credentials(&cred).await?;
-        let now = now_ms();
+        let now = self.now();
         let revoked = self.storage.revoke_user_tokens(&who.user.id, now).await?;
         let (token, expires_at) = self.issue(&who.user.id, &who.device_id, now).await?;
         self.accepted(&actor, "password_changed", &who.user.username, &format!("{revoked} tokens revoked")).await?;
@@ -220,7 +220,7 @@ impl SyncService {
         self.storage.put_credentials(c).await?;
         let changed = before.is_some_and(|b| b.password_hash != c.password_hash || (c.disabled && !b.disabled));
         if changed {
-            self.storage.revoke_user_tokens(&c.user_id, now_ms()).await?;
+            self.storage.revoke_user_tokens(&c.user_id, self.now()).await?;
         }
         self.accepted(actor, why, &c.username, if changed { "tokens revoked" } else { "" }).await
     }

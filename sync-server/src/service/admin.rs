@@ -4,7 +4,6 @@
 
 use gridpatrol_core::codes::ErrorCode;
 use gridpatrol_core::model::Reference;
-use gridpatrol_core::time::now_ms;
 
 use super::SyncService;
 use super::accounts::check_new_password;
@@ -84,7 +83,7 @@ impl SyncService {
             must_change: one_time,
         };
         self.put_credentials(actor, &cred, "admin:password").await?;
-        self.storage.revoke_user_tokens(&user.id, now_ms()).await?;
+        self.storage.revoke_user_tokens(&user.id, self.now()).await?;
         Ok(())
     }
 
@@ -101,7 +100,7 @@ impl SyncService {
 
     /// Revokes a device: its tokens die and no login revives it.
     pub async fn revoke_device(&self, actor: &Actor, device_id: &str) -> Result<(), ServerError> {
-        if !self.storage.revoke_device(device_id, now_ms()).await? {
+        if !self.storage.revoke_device(device_id, self.now()).await? {
             return Err(refuse(ErrorCode::NotFound, format!("no device {device_id}")));
         }
         self.accepted(actor, "admin:revoke_device", device_id, "").await

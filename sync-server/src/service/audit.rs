@@ -5,7 +5,6 @@
 
 use std::sync::atomic::Ordering;
 
-use gridpatrol_core::time::now_ms;
 
 use super::SyncService;
 use crate::auth::AuthUser;
@@ -37,7 +36,7 @@ impl SyncService {
     /// An audit line for `actor` doing `action` on `subject`.
     pub(crate) fn entry(&self, actor: &Actor, action: &str, subject: &str, detail: &str) -> AuditEntry {
         AuditEntry {
-            at: now_ms(),
+            at: self.now(),
             user_id: bounded(&actor.user_id, 80),
             device_id: bounded(&actor.device_id, 80),
             addr: bounded(&actor.addr, 64),

@@ -5,7 +5,6 @@
 
 use gridpatrol_core::codes::ErrorCode;
 use gridpatrol_core::sync::wire::BlobStatus;
-use gridpatrol_core::time::now_ms;
 
 use super::SyncService;
 use super::audit::Actor;
@@ -105,7 +104,7 @@ impl SyncService {
         {
             return Ok(BlobStatus { received: record.bytes, complete: true });
         }
-        let now = now_ms();
+        let now = self.now();
         let key = UploadKey { device_id: who.device_id.clone(), hash: hash.to_owned() };
         let upload = match self.storage.upload(&who.device_id, hash).await? {
             Some(u) if u.total != total => {
@@ -170,7 +169,7 @@ impl SyncService {
             height: info.height,
             user_id: who.user.id.clone(),
             device_id: who.device_id.clone(),
-            completed_at: now_ms(),
+            completed_at: self.now(),
         };
         let line =
             self.entry(&Actor::from(who), "blob", &key.hash, &format!("{total} bytes, {}×{}", info.width, info.height));

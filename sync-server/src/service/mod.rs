@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use gridpatrol_core::clock::Clock;
 use gridpatrol_core::codes::ErrorCode;
 use gridpatrol_core::model::Reference;
 use gridpatrol_core::sync::wire::PROTOCOL_VERSION;
@@ -56,6 +57,7 @@ pub struct StatsSnapshot {
 
 /// The sync service.
 pub struct SyncService {
+    clock: Clock,
     storage: Arc<dyn Storage>,
     blobs: Arc<dyn BlobStore>,
     limits: Limits,
@@ -93,6 +95,7 @@ impl SyncService {
     /// `hash_concurrency` passwords at once.
     pub fn new(storage: Arc<dyn Storage>, blobs: Arc<dyn BlobStore>, limits: Limits, hash_concurrency: usize) -> Self {
         SyncService {
+            clock: Clock::system(),
             storage,
             blobs,
             limits,
@@ -100,6 +103,24 @@ impl SyncService {
             reference: RwLock::new(None),
             stats: Stats::default(),
         }
+    }
+
+    /// Reads time from `clock` (the binary's may be shifted for tests; a
+    /// simulation's is virtual).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Uses `hasher` for passwords (simulations use a cheap one).
+    pub fn with_hasher(mut self, hasher: Hasher) -> Self {
+        self.hasher = hasher;
+        self
+    }
+
+    /// The server's time.
+    pub fn now(&self) -> gridpatrol_core::time::Millis {
+        self.clock.now()
     }
 
     /// The storage behind the service.

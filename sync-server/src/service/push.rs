@@ -13,7 +13,6 @@ use gridpatrol_core::ids::is_valid_id;
 use gridpatrol_core::model::DocKind;
 use gridpatrol_core::model::untrusted::{self, Budget};
 use gridpatrol_core::sync::wire::{DocAck, DocPush, from_wire, to_wire};
-use gridpatrol_core::time::now_ms;
 
 use super::SyncService;
 use super::audit::Actor;
@@ -119,7 +118,7 @@ impl SyncService {
         new: &[Change],
     ) -> Result<Result<DocWrite, ServerError>, ServerError> {
         let (_, reference) = self.reference().await?;
-        let ctx = Context { who, reference: &reference, now: now_ms(), limits: &self.limits };
+        let ctx = Context { who, reference: &reference, now: self.now(), limits: &self.limits };
         let accepted = match duty::check(kind, id, before, after, &ctx) {
             Ok(a) => a,
             Err(e) => return Ok(Err(e)),

@@ -103,7 +103,7 @@ pub struct DocWrite {
     pub changes: Vec<([u8; 32], Vec<u8>)>,
     /// Photo and thumbnail hashes the document references.
     pub blobs: Vec<String>,
-    /// The events this write adds (their receipt time is the commit's).
+    /// The events this write adds, received at the audit line's time.
     pub receipts: Vec<Receipt>,
     /// The audit line written in the same transaction.
     pub audit: AuditEntry,

@@ -1,7 +1,7 @@
 //! Documents in PostgreSQL: commits, the change log, the index, snapshots.
 
 use gridpatrol_core::model::Scope;
-use gridpatrol_core::time::{Millis, now_ms};
+use gridpatrol_core::time::Millis;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Row};
 
@@ -134,7 +134,7 @@ async fn commit_one(tx: &tokio_postgres::Transaction<'_>, w: &DocWrite) -> Resul
     for b in &w.blobs {
         tx.execute("INSERT INTO doc_blobs (doc_id, hash) VALUES ($1, $2) ON CONFLICT DO NOTHING", &[&w.id, b]).await?;
     }
-    let received = now_ms();
+    let received = w.audit.at;
     for r in &w.receipts {
         tx.execute(
             "INSERT INTO receipts (doc_id, event_id, received_at, user_id, device_id, device_at)

@@ -1,7 +1,7 @@
 //! Documents in SQLite: commits, the change log, the index and snapshots.
 
 use gridpatrol_core::model::Scope;
-use gridpatrol_core::time::{Millis, now_ms};
+use gridpatrol_core::time::Millis;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::audit;
@@ -111,7 +111,7 @@ fn commit_one(tx: &rusqlite::Transaction<'_>, w: &DocWrite) -> Result<CommitOutc
         tx.prepare_cached("INSERT OR IGNORE INTO doc_blobs (doc_id, hash) VALUES (?1, ?2)")?
             .execute(params![w.id, b])?;
     }
-    let received = now_ms();
+    let received = w.audit.at;
     for r in &w.receipts {
         tx.prepare_cached(
             "INSERT OR IGNORE INTO receipts (doc_id, event_id, received_at, user_id, device_id, device_at)

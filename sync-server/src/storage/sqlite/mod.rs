@@ -30,10 +30,10 @@ pub struct SqliteStorage {
 
 const READERS: usize = 4;
 
-fn configure(conn: &Connection) -> rusqlite::Result<()> {
+fn configure(conn: &Connection, durable: bool) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "synchronous", if durable { "FULL" } else { "OFF" })?;
     conn.pragma_update(None, "cache_size", -16_000)?;
     Ok(())
 }
@@ -41,12 +41,22 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 impl SqliteStorage {
     /// Opens (creating if needed) the database file at `path`.
     pub fn open(path: &Path) -> Result<Self, StorageError> {
+        Self::open_with(path, true)
+    }
+
+    /// Opens without fsync: a crash may lose acknowledged commits. Only for
+    /// simulations that run thousands of servers; never what `open` gives.
+    pub fn open_without_fsync(path: &Path) -> Result<Self, StorageError> {
+        Self::open_with(path, false)
+    }
+
+    fn open_with(path: &Path, durable: bool) -> Result<Self, StorageError> {
         let writer = Connection::open(path)?;
-        configure(&writer)?;
+        configure(&writer, durable)?;
         let readers = (0..READERS)
             .map(|_| {
                 let c = Connection::open(path)?;
-                configure(&c)?;
+                configure(&c, durable)?;
                 Ok(Mutex::new(c))
             })
             .collect::<Result<Vec<_>, rusqlite::Error>>()?;
