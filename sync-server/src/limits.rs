@@ -33,6 +33,8 @@ pub struct Limits {
     pub max_backdate: Millis,
     /// Wanted photos named per sync answer.
     pub wanted_blobs_per_sync: u32,
+    /// Memory for loaded hot documents.
+    pub doc_cache_bytes: usize,
 }
 
 impl Default for Limits {
@@ -58,6 +60,7 @@ impl From<&Settings> for Limits {
             max_clock_skew: s.max_clock_skew_secs as Millis * 1000,
             max_backdate: s.max_backdate_days as Millis * 86_400_000,
             wanted_blobs_per_sync: 100,
+            doc_cache_bytes: s.doc_cache_bytes,
         }
     }
 }

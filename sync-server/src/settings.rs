@@ -66,6 +66,8 @@ pub struct Settings {
     pub body_timeout_secs: u64,
     pub idle_timeout_secs: u64,
 
+    /// Memory for hot documents kept loaded (an LRU by bytes).
+    pub doc_cache_bytes: usize,
     /// How often to compact documents (0: never), and the threshold.
     pub compaction_interval_secs: u64,
     pub compaction_min_changes: u32,
@@ -103,6 +105,7 @@ impl Default for Settings {
             header_timeout_secs: 10,
             body_timeout_secs: 60,
             idle_timeout_secs: 120,
+            doc_cache_bytes: 32 << 20,
             compaction_interval_secs: 60,
             compaction_min_changes: 32,
             janitor_interval_secs: 3600,

@@ -26,7 +26,7 @@ impl DeviceStore {
         let ids: Vec<String> = stmt.query_map([kind.as_str()], |r| r.get(0))?.collect::<Result<_, _>>()?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            let loaded = docs::load(&self.conn, &id, &self.actor).and_then(|d| match d {
+            let loaded = docs::load(&self.conn, &self.cache, &id, &self.actor).and_then(|d| match d {
                 Some(doc) => read(&doc).map(Some),
                 None => Ok(None),
             });

@@ -18,27 +18,25 @@ impl DeviceStore {
         let now = self.now();
         let tx = self.conn.unchecked_transaction()?;
         for (hash, data) in [(&p.sha256, &p.jpeg), (&p.thumb_sha256, &p.thumb)] {
-            tx.execute(
-                "INSERT OR IGNORE INTO blobs (hash, data, uploaded, created_at) VALUES (?1, ?2, 0, ?3)",
-                params![hash, data, now],
-            )?;
+            tx.prepare_cached("INSERT OR IGNORE INTO blobs (hash, data, uploaded, created_at) VALUES (?1, ?2, 0, ?3)")?
+                .execute(params![hash, data, now])?;
         }
-        tx.execute(
+        tx.prepare_cached(
             "INSERT OR IGNORE INTO photos (hash, thumb, original_sha256, width, height, bytes, captured_at,
                 gps_lat, gps_lon, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            params![
-                p.sha256,
-                p.thumb_sha256,
-                p.original_sha256,
-                p.width,
-                p.height,
-                p.jpeg.len() as i64,
-                p.metadata.captured_at,
-                p.metadata.gps_lat,
-                p.metadata.gps_lon,
-                now
-            ],
-        )?;
+        )?
+        .execute(params![
+            p.sha256,
+            p.thumb_sha256,
+            p.original_sha256,
+            p.width,
+            p.height,
+            p.jpeg.len() as i64,
+            p.metadata.captured_at,
+            p.metadata.gps_lat,
+            p.metadata.gps_lon,
+            now
+        ])?;
         tx.commit()?;
         Ok(StagedPhoto {
             hash: p.sha256,
@@ -55,33 +53,36 @@ impl DeviceStore {
 
     /// The bytes of a blob (a photo or a thumbnail), if the device holds it.
     pub fn blob(&self, hash: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.conn.query_row("SELECT data FROM blobs WHERE hash = ?1", [hash], |r| r.get(0)).optional()?)
+        Ok(self
+            .conn
+            .prepare_cached("SELECT data FROM blobs WHERE hash = ?1")?
+            .query_row([hash], |r| r.get(0))
+            .optional()?)
     }
 
     /// Builds the reference for a staged photo.
     pub(crate) fn photo_ref(&self, pick: &PhotoPick, by: &str, at: Millis) -> Result<PhotoRef, StoreError> {
         self.conn
-            .query_row(
+            .prepare_cached(
                 "SELECT thumb, original_sha256, width, height, bytes, captured_at, gps_lat, gps_lon
                  FROM photos WHERE hash = ?1",
-                [&pick.hash],
-                |r| {
-                    Ok(PhotoRef {
-                        hash: pick.hash.clone(),
-                        thumb: r.get(0)?,
-                        original_sha256: r.get(1)?,
-                        width: r.get(2)?,
-                        height: r.get(3)?,
-                        bytes: r.get::<_, i64>(4)? as u64,
-                        captured_at: r.get(5)?,
-                        gps_lat: r.get(6)?,
-                        gps_lon: r.get(7)?,
-                        role: pick.role,
-                        added_by: by.to_owned(),
-                        added_at: at,
-                    })
-                },
-            )
+            )?
+            .query_row([&pick.hash], |r| {
+                Ok(PhotoRef {
+                    hash: pick.hash.clone(),
+                    thumb: r.get(0)?,
+                    original_sha256: r.get(1)?,
+                    width: r.get(2)?,
+                    height: r.get(3)?,
+                    bytes: r.get::<_, i64>(4)? as u64,
+                    captured_at: r.get(5)?,
+                    gps_lat: r.get(6)?,
+                    gps_lon: r.get(7)?,
+                    role: pick.role,
+                    added_by: by.to_owned(),
+                    added_at: at,
+                })
+            })
             .optional()?
             .ok_or_else(|| StoreError::NotFound { kind: "photo", id: pick.hash.clone() })
     }

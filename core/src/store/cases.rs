@@ -96,10 +96,10 @@ impl DeviceStore {
         let mut doc = case.to_new_doc(&self.actor)?;
         let now = self.now();
         let tx = self.conn.savepoint()?;
-        docs::insert(&tx, &case.id, DocKind::Case, &mut doc, now)?;
+        docs::insert(&tx, &self.cache, &case.id, DocKind::Case, &mut doc, now)?;
         let derived = reindex_case(&tx, &reference, &case)?;
         if let Some(patrol_id) = &new.patrol {
-            link_to_patrol(&tx, &self.actor, &reference, patrol_id, &case.id, at)?;
+            link_to_patrol(&tx, &self.cache, &self.actor, &reference, patrol_id, &case.id, at)?;
         }
         tx.commit()?;
         self.detail(case, derived, Some(actor), self.now())
@@ -140,7 +140,7 @@ impl DeviceStore {
         case.events.insert(event.id.clone(), event);
         let now = self.now();
         let tx = self.conn.savepoint()?;
-        docs::append(&tx, case_id, &mut doc, &before, true, now)?;
+        docs::append(&tx, &self.cache, case_id, &mut doc, &before, true, now)?;
         let derived = reindex_case(&tx, &reference, &case)?;
         tx.commit()?;
         self.detail(case, derived, Some(actor), self.now())
@@ -184,7 +184,7 @@ impl DeviceStore {
         }
         let now = self.now();
         let tx = self.conn.savepoint()?;
-        docs::append(&tx, case_id, &mut doc, &before, true, now)?;
+        docs::append(&tx, &self.cache, case_id, &mut doc, &before, true, now)?;
         let derived = reindex_case(&tx, &reference, &case)?;
         tx.commit()?;
         self.detail(case, derived, Some(actor), now)
@@ -235,7 +235,8 @@ impl DeviceStore {
     }
 
     pub(crate) fn load_doc(&self, id: &str, kind: &'static str) -> Result<AutoCommit, StoreError> {
-        docs::load(&self.conn, id, &self.actor)?.ok_or_else(|| StoreError::NotFound { kind, id: id.to_owned() })
+        docs::load(&self.conn, &self.cache, id, &self.actor)?
+            .ok_or_else(|| StoreError::NotFound { kind, id: id.to_owned() })
     }
 
     fn detail(
@@ -297,16 +298,17 @@ pub(crate) fn reindex_case(tx: &Connection, reference: &Reference, case: &Case) 
 
 fn link_to_patrol(
     tx: &Connection,
+    cache: &super::cache::DocCache,
     actor: &automerge::ActorId,
     reference: &Reference,
     patrol_id: &str,
     case_id: &str,
     at: Millis,
 ) -> Result<(), StoreError> {
-    let mut doc = docs::load(tx, patrol_id, actor)?
+    let mut doc = docs::load(tx, cache, patrol_id, actor)?
         .ok_or_else(|| StoreError::NotFound { kind: "patrol", id: patrol_id.into() })?;
     let before = doc.get_heads();
     Patrol::link_case(&mut doc, case_id, at)?;
-    docs::append(tx, patrol_id, &mut doc, &before, true, at)?;
+    docs::append(tx, cache, patrol_id, &mut doc, &before, true, at)?;
     super::patrols::reindex_patrol(tx, reference, &Patrol::from_doc(&doc)?, at)
 }

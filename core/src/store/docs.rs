@@ -8,6 +8,7 @@ use automerge::{ActorId, AutoCommit, ChangeHash};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::StoreError;
+use super::cache::DocCache;
 use crate::model::DocKind;
 use crate::time::Millis;
 
@@ -27,10 +28,29 @@ pub fn decode_heads(bytes: &[u8]) -> Vec<ChangeHash> {
     bytes.chunks_exact(32).filter_map(|c| ChangeHash::try_from(c).ok()).collect()
 }
 
-/// Loads a document, or `None` if the device does not hold it.
-pub fn load(conn: &Connection, id: &str, actor: &ActorId) -> Result<Option<AutoCommit>, StoreError> {
-    let Some(mut bytes) =
-        conn.query_row("SELECT snapshot FROM docs WHERE id = ?1", [id], |r| r.get::<_, Vec<u8>>(0)).optional()?
+/// Loads a document, or `None` if the device does not hold it; from the
+/// cache when it holds the document at the stored heads.
+pub fn load(conn: &Connection, cache: &DocCache, id: &str, actor: &ActorId) -> Result<Option<AutoCommit>, StoreError> {
+    let Some(heads) = conn
+        .prepare_cached("SELECT heads FROM docs WHERE id = ?1")?
+        .query_row([id], |r| r.get::<_, Vec<u8>>(0))
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    if let Some(doc) = cache.get(id, &heads, actor) {
+        return Ok(Some(doc));
+    }
+    let mut doc = load_uncached(conn, id, actor)?.expect("the row was just read");
+    cache.put(id, &mut doc);
+    Ok(Some(doc))
+}
+
+fn load_uncached(conn: &Connection, id: &str, actor: &ActorId) -> Result<Option<AutoCommit>, StoreError> {
+    let Some(mut bytes) = conn
+        .prepare_cached("SELECT snapshot FROM docs WHERE id = ?1")?
+        .query_row([id], |r| r.get::<_, Vec<u8>>(0))
+        .optional()?
     else {
         return Ok(None);
     };
@@ -46,27 +66,38 @@ pub fn load(conn: &Connection, id: &str, actor: &ActorId) -> Result<Option<AutoC
 /// The heads the device has persisted for a document.
 pub fn stored_heads(conn: &Connection, id: &str) -> Result<Option<Vec<ChangeHash>>, StoreError> {
     Ok(conn
-        .query_row("SELECT heads FROM docs WHERE id = ?1", [id], |r| r.get::<_, Vec<u8>>(0))
+        .prepare_cached("SELECT heads FROM docs WHERE id = ?1")?
+        .query_row([id], |r| r.get::<_, Vec<u8>>(0))
         .optional()?
         .map(|b| decode_heads(&b)))
 }
 
 /// Writes a document the device did not hold before.
-pub fn insert(tx: &Connection, id: &str, kind: DocKind, doc: &mut AutoCommit, now: Millis) -> Result<(), StoreError> {
+pub fn insert(
+    tx: &Connection,
+    cache: &DocCache,
+    id: &str,
+    kind: DocKind,
+    doc: &mut AutoCommit,
+    now: Millis,
+) -> Result<(), StoreError> {
     commit_at(doc, now);
+    cache.put(id, doc);
     let snapshot = doc.save();
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO docs (id, kind, snapshot, heads, dirty, updated_at) VALUES (?1, ?2, ?3, ?4, 1, ?5)",
-        params![id, kind.as_str(), snapshot, encode_heads(&doc.get_heads()), now],
-    )?;
+    )?
+    .execute(params![id, kind.as_str(), snapshot, encode_heads(&doc.get_heads()), now])?;
     Ok(())
 }
 
 /// Appends the changes made since `persisted` as one chunk, records the new
 /// heads and marks the document dirty (unless `dirty` is false: changes
 /// that came from the server). Compacts when the chunks outgrow the snapshot.
+#[allow(clippy::too_many_arguments)]
 pub fn append(
     tx: &Connection,
+    cache: &DocCache,
     id: &str,
     doc: &mut AutoCommit,
     persisted: &[ChangeHash],
@@ -78,27 +109,26 @@ pub fn append(
     if sorted(&heads) == sorted(persisted) {
         return Ok(());
     }
+    cache.put(id, doc);
     let chunk = doc.save_after(persisted);
-    let (snapshot_len, chunk_bytes): (i64, i64) =
-        tx.query_row("SELECT length(snapshot), chunk_bytes FROM docs WHERE id = ?1", [id], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
+    let (snapshot_len, chunk_bytes): (i64, i64) = tx
+        .prepare_cached("SELECT length(snapshot), chunk_bytes FROM docs WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let total = chunk_bytes + chunk.len() as i64;
     if total > snapshot_len.max(COMPACT_FLOOR) {
-        tx.execute("DELETE FROM doc_chunks WHERE doc_id = ?1", [id])?;
-        tx.execute("UPDATE docs SET snapshot = ?2, chunk_bytes = 0 WHERE id = ?1", params![id, doc.save()])?;
+        tx.prepare_cached("DELETE FROM doc_chunks WHERE doc_id = ?1")?.execute([id])?;
+        tx.prepare_cached("UPDATE docs SET snapshot = ?2, chunk_bytes = 0 WHERE id = ?1")?
+            .execute(params![id, doc.save()])?;
     } else {
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO doc_chunks (doc_id, seq, data)
              VALUES (?1, COALESCE((SELECT MAX(seq) FROM doc_chunks WHERE doc_id = ?1), 0) + 1, ?2)",
-            params![id, chunk],
-        )?;
-        tx.execute("UPDATE docs SET chunk_bytes = ?2 WHERE id = ?1", params![id, total])?;
+        )?
+        .execute(params![id, chunk])?;
+        tx.prepare_cached("UPDATE docs SET chunk_bytes = ?2 WHERE id = ?1")?.execute(params![id, total])?;
     }
-    tx.execute(
-        "UPDATE docs SET heads = ?2, updated_at = ?3, dirty = MAX(dirty, ?4) WHERE id = ?1",
-        params![id, encode_heads(&heads), now, dirty as i64],
-    )?;
+    tx.prepare_cached("UPDATE docs SET heads = ?2, updated_at = ?3, dirty = MAX(dirty, ?4) WHERE id = ?1")?
+        .execute(params![id, encode_heads(&heads), now, dirty as i64])?;
     Ok(())
 }
 

@@ -10,6 +10,7 @@
 
 mod all_docs;
 mod blobs;
+mod cache;
 mod cases;
 pub mod docs;
 mod error;
@@ -55,6 +56,7 @@ pub struct DeviceStore {
     reference: Option<Arc<Reference>>,
     limits: IngestLimits,
     clock: Clock,
+    cache: cache::DocCache,
 }
 
 impl DeviceStore {
@@ -117,7 +119,15 @@ impl DeviceStore {
             )),
             None => None,
         };
-        Ok(DeviceStore { conn, actor, device_id, reference, limits: IngestLimits::default(), clock })
+        Ok(DeviceStore {
+            conn,
+            actor,
+            device_id,
+            reference,
+            limits: IngestLimits::default(),
+            clock,
+            cache: Default::default(),
+        })
     }
 
     /// Where this store reads the time and draws ids.
@@ -166,7 +176,7 @@ impl DeviceStore {
 
     /// Removes a small value (e.g. the session at logout).
     pub fn delete_meta(&self, key: &str) -> Result<(), StoreError> {
-        self.conn.execute("DELETE FROM meta WHERE key = ?1", [key])?;
+        self.conn.prepare_cached("DELETE FROM meta WHERE key = ?1")?.execute([key])?;
         Ok(())
     }
 
@@ -178,10 +188,10 @@ impl DeviceStore {
     /// Runs `f` as one transaction: many writes, one commit (one fsync).
     /// The store's own writes nest inside it as savepoints.
     pub fn in_transaction<R>(&mut self, f: impl FnOnce(&mut Self) -> Result<R, StoreError>) -> Result<R, StoreError> {
-        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        self.conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
         match f(self) {
             Ok(r) => {
-                self.conn.execute_batch("COMMIT")?;
+                self.conn.prepare_cached("COMMIT")?.execute([])?;
                 Ok(r)
             }
             Err(e) => {
@@ -198,10 +208,10 @@ impl DeviceStore {
 }
 
 fn meta_get(conn: &Connection, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-    Ok(conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    Ok(conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?.query_row([key], |r| r.get(0)).optional()?)
 }
 
 fn meta_put(conn: &Connection, key: &str, value: &[u8]) -> Result<(), StoreError> {
-    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![key, value])?;
+    conn.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?.execute(params![key, value])?;
     Ok(())
 }

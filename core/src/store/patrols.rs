@@ -58,7 +58,7 @@ impl DeviceStore {
         };
         let mut doc = patrol.to_new_doc(&self.actor)?;
         let tx = self.conn.savepoint()?;
-        docs::insert(&tx, &patrol.id, DocKind::Patrol, &mut doc, now)?;
+        docs::insert(&tx, &self.cache, &patrol.id, DocKind::Patrol, &mut doc, now)?;
         reindex_patrol(&tx, &reference, &patrol, now)?;
         tx.commit()?;
         self.get_patrol(&patrol.id, now)
@@ -68,11 +68,10 @@ impl DeviceStore {
     pub fn active_patrol(&self, user_id: &str) -> Result<Option<PatrolListItem>, StoreError> {
         let id: Option<String> = self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT id FROM patrols WHERE started_by = ?1 AND ended_at IS NULL ORDER BY started_at DESC LIMIT 1",
-                [user_id],
-                |r| r.get(0),
-            )
+            )?
+            .query_row([user_id], |r| r.get(0))
             .optional()?;
         Ok(match id {
             Some(id) => index::list_patrols(&self.conn, u32::MAX)?.into_iter().find(|p| p.id == id),
@@ -133,7 +132,8 @@ impl DeviceStore {
     fn grid_streets_of(&self, patrol_id: &str) -> Result<Vec<String>, StoreError> {
         let grid: String = self
             .conn
-            .query_row("SELECT grid FROM patrols WHERE id = ?1", [patrol_id], |r| r.get(0))
+            .prepare_cached("SELECT grid FROM patrols WHERE id = ?1")?
+            .query_row([patrol_id], |r| r.get(0))
             .optional()?
             .ok_or_else(|| StoreError::NotFound { kind: "patrol", id: patrol_id.into() })?;
         Ok(self.reference()?.grid(&grid).map(|g| g.streets.clone()).unwrap_or_default())
@@ -155,7 +155,7 @@ impl DeviceStore {
         let patrol = Patrol::from_doc(&doc)?;
         let now = self.now();
         let tx = self.conn.savepoint()?;
-        docs::append(&tx, patrol_id, &mut doc, &before, true, now)?;
+        docs::append(&tx, &self.cache, patrol_id, &mut doc, &before, true, now)?;
         reindex_patrol(&tx, &reference, &patrol, now)?;
         tx.commit()?;
         self.get_patrol(patrol_id, now)
@@ -176,11 +176,11 @@ fn summarize(
     now: Millis,
 ) -> Result<PatrolSummary, StoreError> {
     let streets: Vec<String> = reference.grid(&p.grid).map(|g| g.streets.clone()).unwrap_or_default();
-    let handled: u32 = conn.query_row(
-        "SELECT COUNT(*) FROM cases WHERE patrol_id = ?1 AND status IN ('handled', 'verified', 'closed')",
-        [&p.id],
-        |r| r.get(0),
-    )?;
+    let handled: u32 = conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM cases WHERE patrol_id = ?1 AND status IN ('handled', 'verified', 'closed')",
+        )?
+        .query_row([&p.id], |r| r.get(0))?;
     Ok(PatrolSummary {
         duration_ms: p.ended_at.unwrap_or(now).saturating_sub(p.started_at).max(0),
         streets_checked: streets.iter().filter(|s| p.streets.contains_key(*s)).count() as u32,

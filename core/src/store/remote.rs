@@ -54,7 +54,7 @@ impl DeviceStore {
                 Err(e) => return Ok(RemoteApply::Invalid(format!("malformed change: {e}"))),
             }
         }
-        let existing = docs::load(&self.conn, id, &self.actor)?;
+        let existing = docs::load(&self.conn, &self.cache, id, &self.actor)?;
         let (mut doc, before) = match existing {
             Some(mut d) => {
                 let h = d.get_heads();
@@ -82,7 +82,7 @@ impl DeviceStore {
     /// The document to run the Automerge sync protocol on: the stored one,
     /// or an empty one when the device does not hold it yet.
     pub fn doc_for_sync(&self, id: &str) -> Result<(AutoCommit, Option<Vec<ChangeHash>>), StoreError> {
-        Ok(match docs::load(&self.conn, id, &self.actor)? {
+        Ok(match docs::load(&self.conn, &self.cache, id, &self.actor)? {
             Some(mut d) => {
                 let heads = d.get_heads();
                 (d, Some(heads))
@@ -110,10 +110,10 @@ impl DeviceStore {
         let tx = self.conn.savepoint()?;
         reindex(&tx, &reference, id, kind, doc, now)?;
         match before {
-            Some(b) => docs::append(&tx, id, doc, b, false, now)?,
+            Some(b) => docs::append(&tx, &self.cache, id, doc, b, false, now)?,
             None => {
-                docs::insert(&tx, id, kind, doc, now)?;
-                tx.execute("UPDATE docs SET dirty = 0, acked_heads = heads WHERE id = ?1", [id])?;
+                docs::insert(&tx, &self.cache, id, kind, doc, now)?;
+                tx.prepare_cached("UPDATE docs SET dirty = 0, acked_heads = heads WHERE id = ?1")?.execute([id])?;
             }
         }
         tx.commit()?;
@@ -137,10 +137,9 @@ impl DeviceStore {
         if actual != hash {
             return Err(StoreError::Invalid(format!("blob {hash} arrived with hash {actual}")));
         }
-        self.conn.execute(
-            "INSERT OR IGNORE INTO blobs (hash, data, uploaded, created_at) VALUES (?1, ?2, 1, ?3)",
-            params![hash, bytes, self.now()],
-        )?;
+        self.conn
+            .prepare_cached("INSERT OR IGNORE INTO blobs (hash, data, uploaded, created_at) VALUES (?1, ?2, 1, ?3)")?
+            .execute(params![hash, bytes, self.now()])?;
         Ok(())
     }
 

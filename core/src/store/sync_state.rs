@@ -56,7 +56,8 @@ impl SyncBookkeeping for DeviceStore {
     fn mark_acked(&self, id: &str, heads: &[ChangeHash]) -> Result<(), StoreError> {
         let encoded = encode_heads(heads);
         self.conn
-            .execute("UPDATE docs SET acked_heads = ?2, dirty = (heads != ?2) WHERE id = ?1", params![id, encoded])?;
+            .prepare_cached("UPDATE docs SET acked_heads = ?2, dirty = (heads != ?2) WHERE id = ?1")?
+            .execute(params![id, encoded])?;
         Ok(())
     }
 
@@ -70,7 +71,7 @@ impl SyncBookkeeping for DeviceStore {
     }
 
     fn mark_blob_uploaded(&self, hash: &str) -> Result<(), StoreError> {
-        self.conn.execute("UPDATE blobs SET uploaded = 1 WHERE hash = ?1", [hash])?;
+        self.conn.prepare_cached("UPDATE blobs SET uploaded = 1 WHERE hash = ?1")?.execute([hash])?;
         Ok(())
     }
 }
@@ -98,12 +99,13 @@ impl DeviceStore {
     /// What the device holds that the server has not confirmed, for the
     /// sync screen and the today screen.
     pub fn unsynced(&self) -> Result<UnsyncedSummary, StoreError> {
-        let (photos, photo_bytes): (u32, i64) = self.conn.query_row(
-            "SELECT COUNT(DISTINCT b.hash), COALESCE(SUM(length(b.data)), 0) FROM blobs b
+        let (photos, photo_bytes): (u32, i64) = self
+            .conn
+            .prepare_cached(
+                "SELECT COUNT(DISTINCT b.hash), COALESCE(SUM(length(b.data)), 0) FROM blobs b
              WHERE b.uploaded = 0 AND EXISTS (SELECT 1 FROM doc_blobs db WHERE db.hash = b.hash)",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
+            )?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT d.id, d.kind, COALESCE(c.title, p.grid, ''), d.updated_at, d.dirty,
                 (SELECT COUNT(*) FROM doc_blobs db JOIN blobs b ON b.hash = db.hash

@@ -5,7 +5,6 @@
 
 use std::sync::atomic::Ordering;
 
-
 use super::SyncService;
 use crate::auth::AuthUser;
 use crate::error::{ServerError, bounded};

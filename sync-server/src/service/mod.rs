@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod admin;
 pub mod audit;
 pub mod blobs;
+pub mod cache;
 pub mod doc_sync;
 pub mod pull;
 pub mod push;
@@ -64,6 +65,7 @@ pub struct SyncService {
     hasher: Hasher,
     reference: RwLock<Option<(Instant, u64, Arc<Reference>)>>,
     stats: Stats,
+    docs: cache::DocCache,
 }
 
 impl std::fmt::Debug for SyncService {
@@ -102,6 +104,7 @@ impl SyncService {
             hasher: Hasher::new(hash_concurrency),
             reference: RwLock::new(None),
             stats: Stats::default(),
+            docs: cache::DocCache::new(limits.doc_cache_bytes),
         }
     }
 

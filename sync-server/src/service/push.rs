@@ -38,18 +38,25 @@ type Answer = (Result<DocAck, ServerError>, Option<CommitRef>);
 /// A push after preparation: answered already, or waiting to be written.
 enum Prepared {
     Done(Result<DocAck, ServerError>),
-    Write { write: Box<DocWrite>, doc: Box<AutoCommit>, heads: Vec<ChangeHash> },
+    Write { write: Box<DocWrite>, doc: Box<AutoCommit>, heads: Vec<ChangeHash>, size: u64 },
 }
 
 impl SyncService {
     /// Loads the server's copy of a document.
     pub(crate) async fn load(&self, id: &str) -> Result<Option<(AutoCommit, u64, u64)>, ServerError> {
+        let Some(meta) = self.storage.doc_metas(std::slice::from_ref(&id.to_owned())).await?.pop() else {
+            return Ok(None);
+        };
+        if let Some(doc) = self.docs.get(id, meta.seq) {
+            return Ok(Some((doc, meta.seq, meta.bytes)));
+        }
         let Some(stored) = self.storage.load_doc(id).await? else { return Ok(None) };
         self.stats.docs_loaded.fetch_add(1, Ordering::Relaxed);
         let doc = untrusted::load(&stored.bytes, &mut Budget::trusted()).map_err(|e| {
             tracing::error!(doc = id, error = %e, "stored document does not load");
             refuse(ErrorCode::StorageUnavailable, format!("document {id} cannot be loaded"))
         })?;
+        self.docs.put(id, stored.meta.seq, stored.bytes.len(), &doc);
         Ok(Some((doc, stored.meta.seq, stored.meta.bytes)))
     }
 
@@ -99,7 +106,9 @@ impl SyncService {
             ))));
         }
         Ok(match self.checked_write(who, push.kind, &push.id, before.as_ref(), &doc, expected, &new).await? {
-            Ok(write) => Prepared::Write { write: Box::new(write), doc: Box::new(doc), heads },
+            Ok(write) => {
+                Prepared::Write { write: Box::new(write), doc: Box::new(doc), heads, size: stored_bytes + added }
+            }
             Err(e) => Prepared::Done(Err(e)),
         })
     }
@@ -160,16 +169,19 @@ impl SyncService {
             };
             match self.prepare_push(who, push, &changes).await? {
                 Prepared::Done(r) => results[i] = Some((r, None)),
-                Prepared::Write { write, doc, heads } => pending.push((i, *write, *doc, heads)),
+                Prepared::Write { write, doc, heads, size } => pending.push((i, *write, *doc, heads, size)),
             }
             parsed.push(changes);
         }
-        let writes: Vec<DocWrite> = pending.iter().map(|(_, w, _, _)| w.clone()).collect();
+        let writes: Vec<DocWrite> = pending.iter().map(|(_, w, _, _, _)| w.clone()).collect();
         let outcomes = if writes.is_empty() { vec![] } else { self.storage.commit_docs(&writes).await? };
-        for ((i, _, mut doc, heads), outcome) in pending.into_iter().zip(outcomes) {
+        for ((i, write, mut doc, heads, size), outcome) in pending.into_iter().zip(outcomes) {
             self.count(outcome);
             results[i] = Some(match outcome {
-                CommitOutcome::Committed(c) => (ack(&pushes[i].id, &mut doc, &heads), Some(c)),
+                CommitOutcome::Committed(c) => {
+                    self.remember(&write, c.seq, &doc, size);
+                    (ack(&pushes[i].id, &mut doc, &heads), Some(c))
+                }
                 CommitOutcome::Conflict => self.apply_push_alone(who, &pushes[i], &parsed[i]).await?,
             });
         }
@@ -194,16 +206,22 @@ impl SyncService {
         for _ in 0..COMMIT_ATTEMPTS {
             match self.prepare_push(who, push, changes).await? {
                 Prepared::Done(r) => return Ok((r, None)),
-                Prepared::Write { write, mut doc, heads } => {
+                Prepared::Write { write, mut doc, heads, size } => {
                     let outcome = self.storage.commit_doc(&write).await?;
                     self.count(outcome);
                     if let CommitOutcome::Committed(c) = outcome {
+                        self.remember(&write, c.seq, &doc, size);
                         return Ok((ack(&push.id, &mut doc, &heads), Some(c)));
                     }
                 }
             }
         }
         Err(refuse(ErrorCode::Busy, format!("document {} is being changed by many devices; retry", push.id)))
+    }
+
+    /// Keeps a just-committed document loaded at its new `seq`.
+    fn remember(&self, write: &DocWrite, seq: u64, doc: &AutoCommit, size: u64) {
+        self.docs.put(&write.id, seq, size as usize, doc);
     }
 
     pub(crate) fn count(&self, outcome: CommitOutcome) {

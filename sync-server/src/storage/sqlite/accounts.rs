@@ -6,29 +6,28 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use crate::storage::{Credentials, Device, LoginFailures, StorageError, Token, TokenInfo};
 
 pub(super) fn credentials(c: &Connection, username: &str) -> Result<Option<Credentials>, StorageError> {
-    Ok(c.query_row(
+    Ok(c.prepare_cached(
         "SELECT user_id, username, password_hash, disabled, must_change FROM credentials WHERE username = ?1",
-        [username],
-        |r| {
-            Ok(Credentials {
-                user_id: r.get(0)?,
-                username: r.get(1)?,
-                password_hash: r.get(2)?,
-                disabled: r.get(3)?,
-                must_change: r.get(4)?,
-            })
-        },
-    )
+    )?
+    .query_row([username], |r| {
+        Ok(Credentials {
+            user_id: r.get(0)?,
+            username: r.get(1)?,
+            password_hash: r.get(2)?,
+            disabled: r.get(3)?,
+            must_change: r.get(4)?,
+        })
+    })
     .optional()?)
 }
 
 pub(super) fn put_credentials(c: &Connection, cr: &Credentials) -> Result<(), StorageError> {
-    c.execute(
+    c.prepare_cached(
         "INSERT INTO credentials (user_id, username, password_hash, disabled, must_change) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (user_id) DO UPDATE SET username = excluded.username, password_hash = excluded.password_hash,
             disabled = excluded.disabled, must_change = excluded.must_change",
-        params![cr.user_id, cr.username, cr.password_hash, cr.disabled, cr.must_change],
-    )?;
+    )?
+    .execute(params![cr.user_id, cr.username, cr.password_hash, cr.disabled, cr.must_change])?;
     Ok(())
 }
 
@@ -43,11 +42,11 @@ pub(super) fn device(c: &Connection, id: &str) -> Result<Option<Device>, Storage
 }
 
 pub(super) fn register_device(c: &Connection, d: &Device) -> Result<(), StorageError> {
-    c.execute(
+    c.prepare_cached(
         "INSERT INTO devices (id, first_user, name, created_at, revoked_at) VALUES (?1, ?2, ?3, ?4, NULL)
          ON CONFLICT (id) DO NOTHING",
-        params![d.id, d.first_user, d.name, d.created_at],
-    )?;
+    )?
+    .execute(params![d.id, d.first_user, d.name, d.created_at])?;
     Ok(())
 }
 
@@ -58,8 +57,11 @@ pub(super) fn devices(c: &Connection) -> Result<Vec<Device>, StorageError> {
 
 pub(super) fn revoke_device(c: &mut Connection, id: &str, at: Millis) -> Result<bool, StorageError> {
     let tx = c.transaction()?;
-    let n = tx.execute("UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1", params![id, at])?;
-    tx.execute("UPDATE tokens SET revoked_at = ?2 WHERE device_id = ?1 AND revoked_at IS NULL", params![id, at])?;
+    let n = tx
+        .prepare_cached("UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1")?
+        .execute(params![id, at])?;
+    tx.prepare_cached("UPDATE tokens SET revoked_at = ?2 WHERE device_id = ?1 AND revoked_at IS NULL")?
+        .execute(params![id, at])?;
     tx.commit()?;
     Ok(n > 0)
 }
@@ -79,11 +81,11 @@ fn token_row(r: &Row<'_>) -> rusqlite::Result<Token> {
 const TOKEN_COLUMNS: &str = "t.hash, t.device_id, t.user_id, t.created_at, t.last_used_at, t.expires_at, t.revoked_at";
 
 pub(super) fn add_token(c: &Connection, t: &Token) -> Result<(), StorageError> {
-    c.execute(
+    c.prepare_cached(
         "INSERT INTO tokens (hash, device_id, user_id, created_at, last_used_at, expires_at, revoked_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![t.hash, t.device_id, t.user_id, t.created_at, t.last_used_at, t.expires_at, t.revoked_at],
-    )?;
+    )?
+    .execute(params![t.hash, t.device_id, t.user_id, t.created_at, t.last_used_at, t.expires_at, t.revoked_at])?;
     Ok(())
 }
 
@@ -101,20 +103,20 @@ pub(super) fn token(c: &Connection, hash: &str) -> Result<Option<TokenInfo>, Sto
 }
 
 pub(super) fn touch_token(c: &Connection, hash: &str, now: Millis, expires_at: Millis) -> Result<(), StorageError> {
-    c.execute(
-        "UPDATE tokens SET last_used_at = ?2, expires_at = MAX(expires_at, ?3) WHERE hash = ?1",
-        params![hash, now, expires_at],
-    )?;
+    c.prepare_cached("UPDATE tokens SET last_used_at = ?2, expires_at = MAX(expires_at, ?3) WHERE hash = ?1")?
+        .execute(params![hash, now, expires_at])?;
     Ok(())
 }
 
 pub(super) fn revoke_token(c: &Connection, hash: &str, at: Millis) -> Result<bool, StorageError> {
-    Ok(c.execute("UPDATE tokens SET revoked_at = ?2 WHERE hash = ?1 AND revoked_at IS NULL", params![hash, at])? > 0)
+    Ok(c.prepare_cached("UPDATE tokens SET revoked_at = ?2 WHERE hash = ?1 AND revoked_at IS NULL")?
+        .execute(params![hash, at])?
+        > 0)
 }
 
 pub(super) fn revoke_user_tokens(c: &Connection, user_id: &str, at: Millis) -> Result<u64, StorageError> {
-    Ok(c.execute("UPDATE tokens SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL", params![user_id, at])?
-        as u64)
+    Ok(c.prepare_cached("UPDATE tokens SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL")?
+        .execute(params![user_id, at])? as u64)
 }
 
 pub(super) fn tokens_of_device(c: &Connection, device_id: &str) -> Result<Vec<Token>, StorageError> {
@@ -128,12 +130,9 @@ pub(super) fn login_failures(
     username: &str,
     addr: &str,
 ) -> Result<Option<LoginFailures>, StorageError> {
-    Ok(c.query_row(
-        "SELECT failures, locked_until FROM login_failures WHERE username = ?1 AND addr = ?2",
-        params![username, addr],
-        |r| Ok(LoginFailures { failures: r.get(0)?, locked_until: r.get(1)? }),
-    )
-    .optional()?)
+    Ok(c.prepare_cached("SELECT failures, locked_until FROM login_failures WHERE username = ?1 AND addr = ?2")?
+        .query_row(params![username, addr], |r| Ok(LoginFailures { failures: r.get(0)?, locked_until: r.get(1)? }))
+        .optional()?)
 }
 
 pub(super) fn record_login_failure(
@@ -152,22 +151,23 @@ pub(super) fn record_login_failure(
     } else {
         LoginFailures { failures, locked_until: before.locked_until }
     };
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO login_failures (username, addr, failures, locked_until, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (username, addr) DO UPDATE SET failures = excluded.failures,
             locked_until = excluded.locked_until, updated_at = excluded.updated_at",
-        params![username, addr, after.failures, after.locked_until, now],
-    )?;
+    )?
+    .execute(params![username, addr, after.failures, after.locked_until, now])?;
     tx.commit()?;
     Ok(after)
 }
 
 pub(super) fn clear_login_failures(c: &Connection, username: &str, addr: &str) -> Result<(), StorageError> {
-    c.execute("DELETE FROM login_failures WHERE username = ?1 AND addr = ?2", params![username, addr])?;
+    c.prepare_cached("DELETE FROM login_failures WHERE username = ?1 AND addr = ?2")?
+        .execute(params![username, addr])?;
     Ok(())
 }
 
 pub(super) fn prune_login_failures(c: &Connection, before: Millis) -> Result<u64, StorageError> {
-    Ok(c.execute("DELETE FROM login_failures WHERE updated_at < ?1 AND COALESCE(locked_until, 0) < ?1", [before])?
-        as u64)
+    Ok(c.prepare_cached("DELETE FROM login_failures WHERE updated_at < ?1 AND COALESCE(locked_until, 0) < ?1")?
+        .execute([before])? as u64)
 }

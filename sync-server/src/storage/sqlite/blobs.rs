@@ -33,29 +33,29 @@ fn blob_row(r: &Row<'_>) -> rusqlite::Result<BlobRecord> {
 }
 
 pub(super) fn get(c: &Connection, hash: &str) -> Result<Option<BlobRecord>, StorageError> {
-    Ok(c.query_row(
+    Ok(c.prepare_cached(
         "SELECT hash, bytes, width, height, user_id, device_id, completed_at FROM blobs WHERE hash = ?1",
-        [hash],
-        blob_row,
-    )
+    )?
+    .query_row([hash], blob_row)
     .optional()?)
 }
 
 pub(super) fn put(c: &mut Connection, b: &BlobRecord, entry: &AuditEntry) -> Result<(), StorageError> {
     let tx = c.transaction()?;
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO blobs (hash, bytes, width, height, user_id, device_id, completed_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (hash) DO NOTHING",
-        params![b.hash, b.bytes as i64, b.width, b.height, b.user_id, b.device_id, b.completed_at],
-    )?;
-    tx.execute("DELETE FROM uploads WHERE device_id = ?1 AND hash = ?2", params![b.device_id, b.hash])?;
+    )?
+    .execute(params![b.hash, b.bytes as i64, b.width, b.height, b.user_id, b.device_id, b.completed_at])?;
+    tx.prepare_cached("DELETE FROM uploads WHERE device_id = ?1 AND hash = ?2")?
+        .execute(params![b.device_id, b.hash])?;
     audit::write(&tx, entry)?;
     tx.commit()?;
     Ok(())
 }
 
 pub(super) fn forget(c: &Connection, hash: &str) -> Result<(), StorageError> {
-    c.execute("DELETE FROM blobs WHERE hash = ?1", [hash])?;
+    c.prepare_cached("DELETE FROM blobs WHERE hash = ?1")?.execute([hash])?;
     Ok(())
 }
 
@@ -101,16 +101,16 @@ pub(super) fn upload(c: &Connection, device_id: &str, hash: &str) -> Result<Opti
 }
 
 pub(super) fn put_upload(c: &Connection, u: &Upload) -> Result<(), StorageError> {
-    c.execute(
+    c.prepare_cached(
         "INSERT INTO uploads (device_id, hash, user_id, total, started_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (device_id, hash) DO UPDATE SET updated_at = excluded.updated_at",
-        params![u.device_id, u.hash, u.user_id, u.total as i64, u.started_at, u.updated_at],
-    )?;
+    )?
+    .execute(params![u.device_id, u.hash, u.user_id, u.total as i64, u.started_at, u.updated_at])?;
     Ok(())
 }
 
 pub(super) fn delete_upload(c: &Connection, device_id: &str, hash: &str) -> Result<(), StorageError> {
-    c.execute("DELETE FROM uploads WHERE device_id = ?1 AND hash = ?2", params![device_id, hash])?;
+    c.prepare_cached("DELETE FROM uploads WHERE device_id = ?1 AND hash = ?2")?.execute(params![device_id, hash])?;
     Ok(())
 }
 
@@ -122,11 +122,11 @@ pub(super) fn stale_uploads(c: &Connection, before: Millis, limit: u32) -> Resul
 }
 
 pub(super) fn usage(c: &Connection, user_id: &str) -> Result<u64, StorageError> {
-    let n: i64 = c.query_row(
-        "SELECT (SELECT COALESCE(SUM(bytes), 0) FROM blobs WHERE user_id = ?1)
+    let n: i64 = c
+        .prepare_cached(
+            "SELECT (SELECT COALESCE(SUM(bytes), 0) FROM blobs WHERE user_id = ?1)
               + (SELECT COALESCE(SUM(total), 0) FROM uploads WHERE user_id = ?1)",
-        [user_id],
-        |r| r.get(0),
-    )?;
+        )?
+        .query_row([user_id], |r| r.get(0))?;
     Ok(n as u64)
 }

@@ -79,11 +79,14 @@ pub(super) fn commit(c: &mut Connection, writes: &[DocWrite]) -> Result<Vec<Comm
 
 /// One document's commit inside the batch's transaction.
 fn commit_one(tx: &rusqlite::Transaction<'_>, w: &DocWrite) -> Result<CommitOutcome, StorageError> {
-    let current: Option<i64> = tx.query_row("SELECT seq FROM docs WHERE id = ?1", [&w.id], |r| r.get(0)).optional()?;
+    let current: Option<i64> =
+        tx.prepare_cached("SELECT seq FROM docs WHERE id = ?1")?.query_row([&w.id], |r| r.get(0)).optional()?;
     if current.map(|s| s as u64) != w.expected_seq {
         return Ok(CommitOutcome::Conflict);
     }
-    let seq: i64 = tx.query_row("UPDATE seq SET value = value + 1 WHERE id = 1 RETURNING value", [], |r| r.get(0))?;
+    let seq: i64 = tx
+        .prepare_cached("UPDATE seq SET value = value + 1 WHERE id = 1 RETURNING value")?
+        .query_row([], |r| r.get(0))?;
     let tag = new_tag();
     tx.prepare_cached("INSERT INTO commits (seq, tag) VALUES (?1, ?2)")?.execute(params![seq, tag as i64])?;
     let (mut inserted, mut bytes) = (0i64, 0i64);
@@ -124,7 +127,7 @@ fn commit_one(tx: &rusqlite::Transaction<'_>, w: &DocWrite) -> Result<CommitOutc
 }
 
 pub(super) fn head(c: &Connection) -> Result<CommitRef, StorageError> {
-    let seq: i64 = c.query_row("SELECT value FROM seq WHERE id = 1", [], |r| r.get(0))?;
+    let seq: i64 = c.prepare_cached("SELECT value FROM seq WHERE id = 1")?.query_row([], |r| r.get(0))?;
     let tag = commit_tag(c, seq as u64)?.unwrap_or(0);
     Ok(CommitRef { seq: seq as u64, tag })
 }
@@ -181,12 +184,12 @@ pub(super) fn compaction_candidates(c: &Connection, min_changes: u32, limit: u32
 
 pub(super) fn put_snapshot(c: &mut Connection, id: &str, snapshot: &[u8], upto_seq: u64) -> Result<(), StorageError> {
     let tx = c.transaction()?;
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE docs SET snapshot = ?2, snapshot_seq = ?3,
             pending_changes = (SELECT COUNT(*) FROM changes WHERE doc_id = ?1 AND seq > ?3)
          WHERE id = ?1 AND snapshot_seq < ?3",
-        params![id, snapshot, upto_seq as i64],
-    )?;
+    )?
+    .execute(params![id, snapshot, upto_seq as i64])?;
     tx.commit()?;
     Ok(())
 }

@@ -26,6 +26,9 @@ pub struct SqliteStorage {
     writer: Arc<Mutex<Connection>>,
     readers: Arc<Vec<Mutex<Connection>>>,
     next_reader: Arc<AtomicUsize>,
+    /// Run queries on the calling thread instead of tokio's blocking pool
+    /// (simulations on a single-threaded runtime; never a server).
+    inline: bool,
 }
 
 const READERS: usize = 4;
@@ -44,10 +47,12 @@ impl SqliteStorage {
         Self::open_with(path, true)
     }
 
-    /// Opens without fsync: a crash may lose acknowledged commits. Only for
-    /// simulations that run thousands of servers; never what `open` gives.
-    pub fn open_without_fsync(path: &Path) -> Result<Self, StorageError> {
-        Self::open_with(path, false)
+    /// Opens for a simulation: no fsync (a crash may lose acknowledged
+    /// commits) and queries on the calling thread (it blocks the runtime).
+    /// Only for simulations that run thousands of servers in one process;
+    /// never what `open` gives.
+    pub fn open_for_simulation(path: &Path) -> Result<Self, StorageError> {
+        Ok(SqliteStorage { inline: true, ..Self::open_with(path, false)? })
     }
 
     fn open_with(path: &Path, durable: bool) -> Result<Self, StorageError> {
@@ -64,6 +69,7 @@ impl SqliteStorage {
             writer: Arc::new(Mutex::new(writer)),
             readers: Arc::new(readers),
             next_reader: Arc::new(AtomicUsize::new(0)),
+            inline: false,
         })
     }
 
@@ -72,6 +78,9 @@ impl SqliteStorage {
         f: impl FnOnce(&mut Connection) -> Result<T, StorageError> + Send + 'static,
     ) -> Result<T, StorageError> {
         let writer = self.writer.clone();
+        if self.inline {
+            return f(&mut writer.lock().unwrap_or_else(|p| p.into_inner()));
+        }
         tokio::task::spawn_blocking(move || {
             let mut conn = writer.lock().unwrap_or_else(|p| p.into_inner());
             f(&mut conn)
@@ -86,6 +95,9 @@ impl SqliteStorage {
     ) -> Result<T, StorageError> {
         let readers = self.readers.clone();
         let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % readers.len();
+        if self.inline {
+            return f(&readers[i].lock().unwrap_or_else(|p| p.into_inner()));
+        }
         tokio::task::spawn_blocking(move || {
             let conn = readers[i].lock().unwrap_or_else(|p| p.into_inner());
             f(&conn)
