@@ -40,6 +40,7 @@ fn new_case(grid: &str, i: usize) -> NewCase {
         handled_on_spot: false,
         history: vec![],
         at: None,
+        related: vec![],
     }
 }
 

@@ -124,6 +124,7 @@ codes! {
     PatrolEnded = "patrol_ended", "本次巡查已结束", "This patrol has ended";
     NoReference = "no_reference", "尚无基础数据，请先联网登录或同步", "No reference data yet; log in once while online";
     NewerDatabase = "newer_database", "本机数据来自更新版本的应用，请升级应用", "The local data is from a newer app; please update";
+    PendingForOther = "pending_for_other", "这条记录还有其他用户未同步的修改，需等该用户登录同步后才能修改", "Another user's changes to this record have not synced yet; they sync when that user logs in";
 }
 
 impl std::fmt::Display for ErrorCode {

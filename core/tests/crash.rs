@@ -43,6 +43,7 @@ fn crash_child_writer() {
             handled_on_spot: false,
             history: vec![],
             at: None,
+            related: vec![],
         };
         let id = store.create_case(&actor, new).unwrap().case.id;
         writeln!(out, "committed case {id}").unwrap();

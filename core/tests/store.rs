@@ -61,7 +61,15 @@ fn new_case(grid: &str, category: &str) -> NewCase {
         handled_on_spot: false,
         history: vec![],
         at: None,
+        related: vec![],
     }
+}
+
+/// The server confirms what the device holds of `id` (so another person on
+/// this device may change it: nobody's unsynced work is in the way).
+fn confirmed(store: &DeviceStore, id: &str) {
+    let heads = store.stored_heads(id).unwrap().unwrap();
+    store.mark_acked(id, &heads).unwrap();
 }
 
 fn step(kind: EventKind) -> NewEvent {
@@ -85,6 +93,7 @@ fn report_list_and_walk_a_case_through_the_loop() {
     assert_eq!(page.items[0].status, CaseStatus::Reported);
 
     e.store.append_event(&e.worker, &id, step(EventKind::Escalated)).unwrap();
+    confirmed(&e.store, &id);
     let supervisor = actor_of(Role::StreetLeader);
     let dept = demo::reference().org.departments[0].id.clone();
     let err = e.store.append_event(&supervisor, &id, step(EventKind::Dispatched)).unwrap_err();
@@ -95,6 +104,10 @@ fn report_list_and_walk_a_case_through_the_loop() {
         .unwrap();
     assert_eq!(d.derived.status, CaseStatus::Dispatched);
     assert_eq!(d.derived.department.as_deref(), Some(dept.as_str()));
+    // While the dispatch waits to sync, nobody else on this device changes the case.
+    let err = e.store.append_event(&e.worker, &id, step(EventKind::Verified)).unwrap_err();
+    assert_eq!(err.code(), "pending_for_other");
+    confirmed(&e.store, &id);
     // A grid worker cannot give a department's feedback.
     let err = e.store.append_event(&e.worker, &id, step(EventKind::Handled)).unwrap_err();
     assert_eq!(err.code(), "role_not_permitted");
@@ -102,6 +115,7 @@ fn report_list_and_walk_a_case_through_the_loop() {
     let dept_user = demo::reference().users.into_iter().find(|u| u.units == vec![dept.clone()]).unwrap();
     let department = Actor { user_id: dept_user.id, ..department };
     e.store.append_event(&department, &id, step(EventKind::Handled)).unwrap();
+    confirmed(&e.store, &id);
     e.store.append_event(&e.worker, &id, step(EventKind::Verified)).unwrap();
     let d = e.store.append_event(&e.worker, &id, step(EventKind::Closed)).unwrap();
     assert_eq!(d.derived.status, CaseStatus::Closed);
@@ -235,6 +249,7 @@ fn chunks_are_appended_then_compacted_and_reload_is_exact() {
         s.connection().query_row("SELECT COUNT(*) FROM doc_chunks WHERE doc_id = ?1", [&id], |r| r.get(0)).unwrap()
     };
     let leader = actor_of(Role::GridLeader);
+    confirmed(&e.store, &id);
     let mut max_chunks = 0;
     for i in 0..60 {
         let kind = if i % 2 == 0 { EventKind::Deferred } else { EventKind::Dispatched };
@@ -270,8 +285,10 @@ fn lists_read_the_index_not_the_documents() {
     assert_eq!(page.total, 3);
     let stats = e.store.grid_stats(now_ms()).unwrap();
     assert_eq!(stats.iter().map(|s| s.open).sum::<u32>(), 3);
-    // Loading a document now fails with a clear error, not a panic.
-    let err = e.store.get_case(&page.items[0].id, None, now_ms()).unwrap_err();
+    // Loading a document now fails with a clear error, not a panic (on a
+    // fresh start: this store still holds the documents it loaded).
+    let fresh = DeviceStore::open(&e.path).unwrap();
+    let err = fresh.get_case(&page.items[0].id, None, now_ms()).unwrap_err();
     assert_eq!(err.code(), "document_invalid");
 }
 

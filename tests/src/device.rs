@@ -104,6 +104,7 @@ impl TestDevice {
             handled_on_spot: false,
             history: vec![],
             at: None,
+            related: vec![],
         };
         let actor = self.actor();
         self.store().create_case(&actor, new).expect("case saved").case.id
@@ -131,6 +132,7 @@ pub fn sample_case(grid: &str) -> NewCase {
         handled_on_spot: false,
         history: vec![],
         at: None,
+        related: vec![],
     }
 }
 

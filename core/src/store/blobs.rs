@@ -60,8 +60,15 @@ impl DeviceStore {
             .optional()?)
     }
 
-    /// Builds the reference for a staged photo.
+    /// Builds the reference for a staged photo; the photo becomes `by`'s
+    /// to upload.
     pub(crate) fn photo_ref(&self, pick: &PhotoPick, by: &str, at: Millis) -> Result<PhotoRef, StoreError> {
+        self.conn
+            .prepare_cached(
+                "UPDATE blobs SET owner = ?2 WHERE owner IS NULL AND uploaded = 0
+                 AND (hash = ?1 OR hash = (SELECT thumb FROM photos WHERE hash = ?1))",
+            )?
+            .execute(params![pick.hash, by])?;
         self.conn
             .prepare_cached(
                 "SELECT thumb, original_sha256, width, height, bytes, captured_at, gps_lat, gps_lon

@@ -90,16 +90,16 @@ impl DeviceStore {
             reporter: actor.user_id.clone(),
             created_at: at,
             photos,
-            links: Links { patrol: new.patrol.clone(), related: vec![] },
+            links: Links { patrol: new.patrol.clone(), related: new.related.clone() },
             events,
         };
         let mut doc = case.to_new_doc(&self.actor)?;
         let now = self.now();
         let tx = self.conn.savepoint()?;
-        docs::insert(&tx, &self.cache, &case.id, DocKind::Case, &mut doc, now)?;
+        docs::insert(&tx, &self.cache, &case.id, DocKind::Case, &mut doc, Some(&actor.user_id), now)?;
         let derived = reindex_case(&tx, &reference, &case)?;
         if let Some(patrol_id) = &new.patrol {
-            link_to_patrol(&tx, &self.cache, &self.actor, &reference, patrol_id, &case.id, at)?;
+            link_to_patrol(&tx, &self.cache, &self.actor, &actor.user_id, &reference, patrol_id, &case.id, at)?;
         }
         tx.commit()?;
         self.detail(case, derived, Some(actor), self.now())
@@ -108,6 +108,7 @@ impl DeviceStore {
     /// Appends a workflow step to a case, if the actor's role allows it in
     /// the case's current status.
     pub fn append_event(&mut self, actor: &Actor, case_id: &str, new: NewEvent) -> Result<CaseDetail, StoreError> {
+        self.check_not_pending_for_other(case_id, &actor.user_id)?;
         let reference = self.reference()?.clone();
         let mut doc = self.load_doc(case_id, "case")?;
         let before = doc.get_heads();
@@ -140,7 +141,7 @@ impl DeviceStore {
         case.events.insert(event.id.clone(), event);
         let now = self.now();
         let tx = self.conn.savepoint()?;
-        docs::append(&tx, &self.cache, case_id, &mut doc, &before, true, now)?;
+        docs::append(&tx, &self.cache, case_id, &mut doc, &before, Some(&actor.user_id), now)?;
         let derived = reindex_case(&tx, &reference, &case)?;
         tx.commit()?;
         self.detail(case, derived, Some(actor), self.now())
@@ -171,6 +172,7 @@ impl DeviceStore {
     }
 
     fn add_photo_refs(&mut self, actor: &Actor, case_id: &str, refs: Vec<PhotoRef>) -> Result<CaseDetail, StoreError> {
+        self.check_not_pending_for_other(case_id, &actor.user_id)?;
         let reference = self.reference()?.clone();
         let mut doc = self.load_doc(case_id, "case")?;
         let before = doc.get_heads();
@@ -184,7 +186,7 @@ impl DeviceStore {
         }
         let now = self.now();
         let tx = self.conn.savepoint()?;
-        docs::append(&tx, &self.cache, case_id, &mut doc, &before, true, now)?;
+        docs::append(&tx, &self.cache, case_id, &mut doc, &before, Some(&actor.user_id), now)?;
         let derived = reindex_case(&tx, &reference, &case)?;
         tx.commit()?;
         self.detail(case, derived, Some(actor), now)
@@ -196,17 +198,22 @@ impl DeviceStore {
         let doc = self.load_doc(case_id, "case")?;
         let case = Case::from_doc(&doc)?;
         let derived = derive(&case);
+        if let Some(v) = self.viewer()
+            && !v.scope.sees(&case.grid, derived.department.as_slice())
+        {
+            return Err(StoreError::NotFound { kind: "case", id: case_id.to_owned() });
+        }
         self.detail(case, derived, viewer, now)
     }
 
     /// Lists cases from the index.
     pub fn list_cases(&self, filter: &CaseFilter, now: Millis) -> Result<CasePage, StoreError> {
-        index::list_cases(&self.conn, filter, now)
+        index::list_cases(&self.conn, self.viewer(), filter, now)
     }
 
     /// Per-grid figures for the leader's overview.
     pub fn grid_stats(&self, now: Millis) -> Result<Vec<GridStats>, StoreError> {
-        index::grid_stats(&self.conn, now)
+        index::grid_stats(&self.conn, self.viewer(), now)
     }
 
     /// The department a step names: required, and known, for a dispatch.
@@ -296,10 +303,12 @@ pub(crate) fn reindex_case(tx: &Connection, reference: &Reference, case: &Case) 
     Ok(derived)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn link_to_patrol(
     tx: &Connection,
     cache: &super::cache::DocCache,
     actor: &automerge::ActorId,
+    author: &str,
     reference: &Reference,
     patrol_id: &str,
     case_id: &str,
@@ -309,6 +318,6 @@ fn link_to_patrol(
         .ok_or_else(|| StoreError::NotFound { kind: "patrol", id: patrol_id.into() })?;
     let before = doc.get_heads();
     Patrol::link_case(&mut doc, case_id, at)?;
-    docs::append(tx, cache, patrol_id, &mut doc, &before, true, at)?;
+    docs::append(tx, cache, patrol_id, &mut doc, &before, Some(author), at)?;
     super::patrols::reindex_patrol(tx, reference, &Patrol::from_doc(&doc)?, at)
 }

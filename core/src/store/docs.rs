@@ -72,28 +72,38 @@ pub fn stored_heads(conn: &Connection, id: &str) -> Result<Option<Vec<ChangeHash
         .map(|b| decode_heads(&b)))
 }
 
-/// Writes a document the device did not hold before.
+/// Writes a document the device did not hold before: `author` made it
+/// here (it is theirs to push), or `None` when it came from the server.
 pub fn insert(
     tx: &Connection,
     cache: &DocCache,
     id: &str,
     kind: DocKind,
     doc: &mut AutoCommit,
+    author: Option<&str>,
     now: Millis,
 ) -> Result<(), StoreError> {
     commit_at(doc, now);
     cache.put(id, doc);
     let snapshot = doc.save();
     tx.prepare_cached(
-        "INSERT INTO docs (id, kind, snapshot, heads, dirty, updated_at) VALUES (?1, ?2, ?3, ?4, 1, ?5)",
+        "INSERT INTO docs (id, kind, snapshot, heads, dirty, dirty_by, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![id, kind.as_str(), snapshot, encode_heads(&doc.get_heads()), now])?;
+    .execute(params![
+        id,
+        kind.as_str(),
+        snapshot,
+        encode_heads(&doc.get_heads()),
+        author.is_some(),
+        author,
+        now
+    ])?;
     Ok(())
 }
 
 /// Appends the changes made since `persisted` as one chunk, records the new
-/// heads and marks the document dirty (unless `dirty` is false: changes
-/// that came from the server). Compacts when the chunks outgrow the snapshot.
+/// heads and marks the document dirty as `author`'s work (unless `author`
+/// is `None`: changes that came from the server). Compacts when the chunks outgrow the snapshot.
 #[allow(clippy::too_many_arguments)]
 pub fn append(
     tx: &Connection,
@@ -101,7 +111,7 @@ pub fn append(
     id: &str,
     doc: &mut AutoCommit,
     persisted: &[ChangeHash],
-    dirty: bool,
+    author: Option<&str>,
     now: Millis,
 ) -> Result<(), StoreError> {
     commit_at(doc, now);
@@ -127,8 +137,11 @@ pub fn append(
         .execute(params![id, chunk])?;
         tx.prepare_cached("UPDATE docs SET chunk_bytes = ?2 WHERE id = ?1")?.execute(params![id, total])?;
     }
-    tx.prepare_cached("UPDATE docs SET heads = ?2, updated_at = ?3, dirty = MAX(dirty, ?4) WHERE id = ?1")?
-        .execute(params![id, encode_heads(&heads), now, dirty as i64])?;
+    tx.prepare_cached(
+        "UPDATE docs SET heads = ?2, updated_at = ?3, dirty = MAX(dirty, ?4),
+            dirty_by = CASE WHEN ?5 IS NULL THEN dirty_by ELSE ?5 END WHERE id = ?1",
+    )?
+    .execute(params![id, encode_heads(&heads), now, author.is_some(), author])?;
     Ok(())
 }
 

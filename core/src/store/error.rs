@@ -31,6 +31,10 @@ pub enum StoreError {
     NoReference,
     #[error("the database was written by a newer app (schema {found}, this app knows {supported})")]
     NewerDatabase { found: u32, supported: u32 },
+    #[error("{name}'s changes to this record have not reached the server yet; they sync when {name} logs in")]
+    PendingForOther { user_id: String, name: String },
+    #[error("log in first")]
+    NotLoggedIn,
 }
 
 impl From<DocumentError> for StoreError {
@@ -59,6 +63,8 @@ impl StoreError {
             StoreError::PatrolEnded => "patrol_ended",
             StoreError::NoReference => "no_reference",
             StoreError::NewerDatabase { .. } => "newer_database",
+            StoreError::PendingForOther { .. } => "pending_for_other",
+            StoreError::NotLoggedIn => "not_logged_in",
         }
     }
 }

@@ -4,8 +4,9 @@
 use rusqlite::{Connection, Row, params, params_from_iter, types::Value};
 
 use super::StoreError;
+use super::users::Viewer;
 use super::views::{CaseFilter, CaseListItem, CasePage, GridStats, PatrolListItem};
-use crate::model::{Case, Patrol, PatrolSummary, Severity};
+use crate::model::{Case, Patrol, PatrolSummary, Scope, Severity};
 use crate::time::{DAY, Millis};
 use crate::workflow::{CaseStatus, Derived, Sla, SlaState};
 
@@ -78,13 +79,43 @@ const SYNCED_SQL: &str = "(NOT EXISTS (SELECT 1 FROM docs d WHERE d.id = c.id AN
                     WHERE db.doc_id = c.id AND b.uploaded = 0))";
 
 /// Lists cases from the index. `now` decides SLA colours.
-pub fn list_cases(conn: &Connection, f: &CaseFilter, now: Millis) -> Result<CasePage, StoreError> {
+/// The SQL limiting rows of `table` to what a viewer may see, with its
+/// arguments appended to `args`.
+fn viewer_clause(viewer: Option<&Viewer>, table: &str, cases: bool, args: &mut Vec<Value>) -> Option<String> {
+    match &viewer?.scope {
+        Scope::All => None,
+        Scope::Grids { grids } => {
+            args.push(Value::Text(serde_json::to_string(grids).unwrap_or_else(|_| "[]".into())));
+            Some(format!("{table}.grid IN (SELECT value FROM json_each(?{}))", args.len()))
+        }
+        Scope::Department { department } if cases => {
+            args.push(Value::Text(department.clone()));
+            Some(format!("{table}.department = ?{}", args.len()))
+        }
+        Scope::Department { .. } => Some("0".into()),
+    }
+}
+
+pub fn list_cases(
+    conn: &Connection,
+    viewer: Option<&Viewer>,
+    f: &CaseFilter,
+    now: Millis,
+) -> Result<CasePage, StoreError> {
     let mut clauses: Vec<String> = Vec::new();
     let mut args: Vec<Value> = Vec::new();
+    clauses.extend(viewer_clause(viewer, "c", true, &mut args));
     let arg = |v: Value, args: &mut Vec<Value>| {
         args.push(v);
         format!("?{}", args.len())
     };
+    if let Some(ids) = &f.ids {
+        let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        clauses.push(format!("c.id IN (SELECT value FROM json_each({}))", arg(Value::Text(list), &mut args)));
+    }
+    if let Some(p) = &f.patrol {
+        clauses.push(format!("c.patrol_id = {}", arg(Value::Text(p.clone()), &mut args)));
+    }
     if !f.statuses.is_empty() {
         let marks: Vec<String> = f.statuses.iter().map(|s| arg(Value::Text(s.as_str().into()), &mut args)).collect();
         clauses.push(format!("c.status IN ({})", marks.join(",")));
@@ -169,7 +200,7 @@ pub fn is_synced(conn: &Connection, id: &str) -> Result<bool, StoreError> {
 }
 
 /// Per-grid figures for the overview, from the index alone.
-pub fn grid_stats(conn: &Connection, now: Millis) -> Result<Vec<GridStats>, StoreError> {
+pub fn grid_stats(conn: &Connection, viewer: Option<&Viewer>, now: Millis) -> Result<Vec<GridStats>, StoreError> {
     let week_ago = now - 7 * DAY;
     let open: Vec<&str> = [
         CaseStatus::Reported,
@@ -185,6 +216,8 @@ pub fn grid_stats(conn: &Connection, now: Millis) -> Result<Vec<GridStats>, Stor
     .map(|s| s.as_str())
     .collect();
     let open_list = open.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(",");
+    let mut args: Vec<Value> = vec![Value::Integer(now), Value::Integer(week_ago)];
+    let where_ = viewer_clause(viewer, "c", true, &mut args).unwrap_or_else(|| "1".into());
     let sql = format!(
         "SELECT grid,
             SUM(status IN ({open_list})),
@@ -192,10 +225,10 @@ pub fn grid_stats(conn: &Connection, now: Millis) -> Result<Vec<GridStats>, Stor
             SUM(status IN ({open_list}) AND sla_deadline < ?1),
             SUM(status = 'closed' AND updated_at >= ?2),
             SUM(created_at >= ?2)
-         FROM cases GROUP BY grid ORDER BY grid"
+         FROM cases c WHERE {where_} GROUP BY grid ORDER BY grid"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![now, week_ago], |r| {
+    let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
         let (yellow, red): (u32, u32) = (r.get(2)?, r.get(3)?);
         Ok(GridStats {
             grid: r.get(0)?,
@@ -237,12 +270,14 @@ pub fn upsert_patrol(tx: &Connection, p: &Patrol, s: &PatrolSummary) -> Result<(
 }
 
 /// Recent patrols, newest first.
-pub fn list_patrols(conn: &Connection, limit: u32) -> Result<Vec<PatrolListItem>, StoreError> {
-    let mut stmt = conn.prepare_cached(
+pub fn list_patrols(conn: &Connection, viewer: Option<&Viewer>, limit: u32) -> Result<Vec<PatrolListItem>, StoreError> {
+    let mut args: Vec<Value> = vec![Value::Integer(i64::from(limit))];
+    let where_ = viewer_clause(viewer, "p", false, &mut args).unwrap_or_else(|| "1".into());
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT id, grid, kind, started_by, started_at, ended_at, streets_checked, streets_total, cases_found
-         FROM patrols ORDER BY started_at DESC LIMIT ?1",
-    )?;
-    let rows = stmt.query_map([limit], |r| {
+         FROM patrols p WHERE {where_} ORDER BY started_at DESC LIMIT ?1"
+    ))?;
+    let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
         Ok(PatrolListItem {
             id: r.get(0)?,
             grid: r.get(1)?,

@@ -19,6 +19,8 @@ mod patrols;
 mod remote;
 pub mod schema;
 mod sync_state;
+mod users;
+pub mod vault;
 mod views;
 
 use std::path::Path;
@@ -30,6 +32,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 pub use error::StoreError;
 pub use remote::RemoteApply;
 pub use sync_state::{DirtyDoc, SyncBookkeeping};
+pub use users::{Viewer, WaitingWork, WipeReport};
 pub use views::*;
 
 use crate::clock::Clock;
@@ -57,6 +60,7 @@ pub struct DeviceStore {
     limits: IngestLimits,
     clock: Clock,
     cache: cache::DocCache,
+    viewer: Option<Viewer>,
 }
 
 impl DeviceStore {
@@ -74,6 +78,20 @@ impl DeviceStore {
     pub fn open_with_clock(path: &Path, durability: Durability, clock: Clock) -> Result<Self, StoreError> {
         let conn = Connection::open(path)?;
         Self::init(conn, durability, clock)
+    }
+
+    /// Opens (creating, or encrypting a plain one, if needed) the store at
+    /// `path` encrypted with `key`. A wrong key is an error, never a new
+    /// empty database over the old one.
+    pub fn open_encrypted(path: &Path, key: &vault::DbKey, clock: Clock) -> Result<Self, StoreError> {
+        if path.exists() && is_plain_sqlite(path)? {
+            encrypt_in_place(path, key)?;
+        }
+        let conn = Connection::open(path)?;
+        conn.execute_batch(&vault::key_pragma(key))?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
+            .map_err(|_| StoreError::Invalid("the device database cannot be opened with this key".into()))?;
+        Self::init(conn, Durability::Full, clock)
     }
 
     /// A store in memory, gone when dropped: for simulations that run
@@ -127,6 +145,7 @@ impl DeviceStore {
             limits: IngestLimits::default(),
             clock,
             cache: Default::default(),
+            viewer: None,
         })
     }
 
@@ -205,6 +224,43 @@ impl DeviceStore {
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// Whether the file is an unencrypted SQLite database (its header says so).
+fn is_plain_sqlite(path: &Path) -> Result<bool, StoreError> {
+    use std::io::Read;
+    let mut head = [0u8; 16];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    Ok(n == 16 && &head == b"SQLite format 3\0")
+}
+
+/// Rewrites a plain database as an encrypted one (the first start of an
+/// app that encrypts, over data an older one wrote).
+fn encrypt_in_place(path: &Path, key: &vault::DbKey) -> Result<(), StoreError> {
+    let tmp = path.with_extension("encrypting");
+    let _ = std::fs::remove_file(&tmp);
+    {
+        let plain = Connection::open(path)?;
+        plain.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        let attach = format!(
+            "ATTACH DATABASE '{}' AS enc KEY \"x'{}'\"; SELECT sqlcipher_export('enc'); DETACH DATABASE enc;",
+            tmp.display().to_string().replace('\'', "''"),
+            hex::encode_upper(key)
+        );
+        plain.execute_batch(&attach)?;
+        let version: i64 = plain.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let enc = Connection::open(&tmp)?;
+        enc.execute_batch(&vault::key_pragma(key))?;
+        enc.pragma_update(None, "user_version", version)?;
+    }
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    std::fs::rename(&tmp, path).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    tracing::info!(path = %path.display(), "encrypted the device database");
+    Ok(())
 }
 
 fn meta_get(conn: &Connection, key: &str) -> Result<Option<Vec<u8>>, StoreError> {

@@ -58,7 +58,7 @@ impl DeviceStore {
         };
         let mut doc = patrol.to_new_doc(&self.actor)?;
         let tx = self.conn.savepoint()?;
-        docs::insert(&tx, &self.cache, &patrol.id, DocKind::Patrol, &mut doc, now)?;
+        docs::insert(&tx, &self.cache, &patrol.id, DocKind::Patrol, &mut doc, Some(&actor.user_id), now)?;
         reindex_patrol(&tx, &reference, &patrol, now)?;
         tx.commit()?;
         self.get_patrol(&patrol.id, now)
@@ -74,7 +74,7 @@ impl DeviceStore {
             .query_row([user_id], |r| r.get(0))
             .optional()?;
         Ok(match id {
-            Some(id) => index::list_patrols(&self.conn, u32::MAX)?.into_iter().find(|p| p.id == id),
+            Some(id) => index::list_patrols(&self.conn, None, u32::MAX)?.into_iter().find(|p| p.id == id),
             None => None,
         })
     }
@@ -126,7 +126,7 @@ impl DeviceStore {
 
     /// Recent patrols, newest first.
     pub fn list_patrols(&self, limit: u32) -> Result<Vec<PatrolListItem>, StoreError> {
-        index::list_patrols(&self.conn, limit)
+        index::list_patrols(&self.conn, self.viewer(), limit)
     }
 
     fn grid_streets_of(&self, patrol_id: &str) -> Result<Vec<String>, StoreError> {
@@ -147,15 +147,21 @@ impl DeviceStore {
     ) -> Result<PatrolDetail, StoreError> {
         let reference = self.reference()?.clone();
         let mut doc = self.load_doc(patrol_id, "patrol")?;
-        if Patrol::from_doc(&doc)?.ended_at.is_some() {
-            return Err(StoreError::PatrolEnded);
-        }
+        let owner = {
+            let p = Patrol::from_doc(&doc)?;
+            if p.ended_at.is_some() {
+                return Err(StoreError::PatrolEnded);
+            }
+            p.started_by
+        };
+        // Only its own member writes a patrol (the server refuses anyone else).
+        self.check_not_pending_for_other(patrol_id, &owner)?;
         let before = doc.get_heads();
         edit(&mut doc)?;
         let patrol = Patrol::from_doc(&doc)?;
         let now = self.now();
         let tx = self.conn.savepoint()?;
-        docs::append(&tx, &self.cache, patrol_id, &mut doc, &before, true, now)?;
+        docs::append(&tx, &self.cache, patrol_id, &mut doc, &before, Some(&owner), now)?;
         reindex_patrol(&tx, &reference, &patrol, now)?;
         tx.commit()?;
         self.get_patrol(patrol_id, now)

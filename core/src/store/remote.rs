@@ -110,9 +110,9 @@ impl DeviceStore {
         let tx = self.conn.savepoint()?;
         reindex(&tx, &reference, id, kind, doc, now)?;
         match before {
-            Some(b) => docs::append(&tx, &self.cache, id, doc, b, false, now)?,
+            Some(b) => docs::append(&tx, &self.cache, id, doc, b, None, now)?,
             None => {
-                docs::insert(&tx, &self.cache, id, kind, doc, now)?;
+                docs::insert(&tx, &self.cache, id, kind, doc, None, now)?;
                 tx.prepare_cached("UPDATE docs SET dirty = 0, acked_heads = heads WHERE id = ?1")?.execute([id])?;
             }
         }

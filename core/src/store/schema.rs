@@ -119,6 +119,14 @@ const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX cases_warn ON cases(sla_warn_at) WHERE sla_warn_at IS NOT NULL;
     "#,
+    // 3: several users on one device — whose unsynced work a document or a
+    // photo is, and why the server last refused a document.
+    r#"
+    ALTER TABLE docs ADD COLUMN dirty_by TEXT;
+    ALTER TABLE docs ADD COLUMN sync_error TEXT;
+    ALTER TABLE blobs ADD COLUMN owner TEXT;
+    CREATE INDEX docs_dirty_by ON docs(dirty_by) WHERE dirty = 1;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -60,6 +60,11 @@ pub struct NewCase {
     pub history: Vec<NewEvent>,
     /// Device time of the report; `None` means now.
     pub at: Option<Millis>,
+    /// Cases this one relates to (the worker reported again next to a
+    /// similar open case).
+    #[serde(default)]
+    #[ts(as = "Option<Vec<String>>", optional)]
+    pub related: Vec<String>,
 }
 
 /// A workflow step taken on a case.
@@ -133,6 +138,10 @@ pub struct CaseFilter {
     pub unsynced: bool,
     /// Text in the title or address.
     pub text: Option<String>,
+    /// Only these cases (the cases behind a dashboard figure); `[]` matches none.
+    pub ids: Option<Vec<String>>,
+    /// Only cases found on this patrol.
+    pub patrol: Option<String>,
     /// Page size (default 50, at most 500).
     pub limit: Option<u32>,
     pub offset: Option<u32>,
@@ -203,6 +212,12 @@ pub struct UnsyncedItem {
     /// The document itself is confirmed; only photos are missing.
     pub photos_pending: u32,
     pub updated_at: Millis,
+    /// Whose unsynced work it is (a shared device holds several people's).
+    pub author: Option<String>,
+    /// Why the server refused it last time, if it did (a code from the
+    /// shared list, and the server's message).
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
 }
 
 impl CaseDetail {

@@ -47,21 +47,33 @@ pub struct Applied {
     pub reoffered: u32,
 }
 
+/// The logged-in user: cursors, repairs and pushes are theirs.
+pub fn current_user(store: &DeviceStore) -> Result<String, StoreError> {
+    Ok(super::session::load(store)?.ok_or(StoreError::NotLoggedIn)?.user.id)
+}
+
+/// A sync bookkeeping key of the current user (each user on a shared
+/// device has their own cursor: their scope's history, not the last user's).
+fn user_key(store: &DeviceStore, key: &str) -> Result<String, StoreError> {
+    Ok(format!("{key}:{}", current_user(store)?))
+}
+
 /// Documents waiting for the Automerge sync protocol. Kept in the store, in
 /// the same transaction that moves the cursor past them, so a run cut while
 /// repairing them repairs them next time instead of forgetting them.
 pub fn needs_full(store: &DeviceStore) -> Result<Vec<(String, DocKind)>, StoreError> {
-    match store.meta(NEEDS_FULL_KEY)? {
+    match store.meta(&user_key(store, NEEDS_FULL_KEY)?)? {
         Some(b) => serde_json::from_slice(&b).map_err(|e| StoreError::Invalid(format!("stored repairs: {e}"))),
         None => Ok(vec![]),
     }
 }
 
 fn set_needs_full(store: &DeviceStore, docs: &[(String, DocKind)]) -> Result<(), StoreError> {
+    let key = user_key(store, NEEDS_FULL_KEY)?;
     if docs.is_empty() {
-        return store.delete_meta(NEEDS_FULL_KEY);
+        return store.delete_meta(&key);
     }
-    store.set_meta(NEEDS_FULL_KEY, &serde_json::to_vec(docs).map_err(|e| StoreError::Invalid(e.to_string()))?)
+    store.set_meta(&key, &serde_json::to_vec(docs).map_err(|e| StoreError::Invalid(e.to_string()))?)
 }
 
 fn remember_full(store: &DeviceStore, more: &[(String, DocKind)]) -> Result<(), StoreError> {
@@ -82,7 +94,7 @@ fn forget_full(store: &DeviceStore, id: &str) -> Result<(), StoreError> {
 
 /// The cursor the device sends.
 pub fn cursor(store: &DeviceStore) -> Result<Cursor, StoreError> {
-    read_cursor(store, CURSOR_KEY)
+    read_cursor(store, &user_key(store, CURSOR_KEY)?)
 }
 
 fn read_cursor(store: &DeviceStore, key: &str) -> Result<Cursor, StoreError> {
@@ -111,7 +123,7 @@ fn read_u64(store: &DeviceStore, key: &str) -> Result<u64, StoreError> {
 pub fn prepare(store: &DeviceStore) -> Result<Outgoing, StoreError> {
     let mut push = Vec::new();
     let mut bytes = 0usize;
-    let dirty = store.dirty_docs()?;
+    let dirty = store.dirty_docs_of(&current_user(store)?)?;
     let mut more_to_push = false;
     for d in dirty {
         if push.len() >= MAX_PUSH_DOCS || bytes >= MAX_PUSH_BYTES {
@@ -131,7 +143,7 @@ pub fn prepare(store: &DeviceStore) -> Result<Outgoing, StoreError> {
         request: SyncRequest {
             version: PROTOCOL_VERSION,
             cursor: cursor(store)?,
-            acked: read_cursor(store, ACKED_KEY)?,
+            acked: read_cursor(store, &user_key(store, ACKED_KEY)?)?,
             reference_version: read_u64(store, REFERENCE_VERSION_KEY)?,
             push,
         },
@@ -147,12 +159,13 @@ pub fn apply(store: &mut DeviceStore, out: &Outgoing, resp: SyncResponse) -> Res
 
 fn apply_in(store: &mut DeviceStore, out: &Outgoing, resp: SyncResponse) -> Result<Applied, StoreError> {
     let mut applied = Applied { more: resp.more || out.more_to_push, ..Default::default() };
+    let acked_key = user_key(store, ACKED_KEY)?;
     if resp.resync {
         // The server lost what it had acknowledged: offer everything again.
         store.forget_acks()?;
-        write_cursor(store, ACKED_KEY, resp.acked)?;
-    } else if resp.acked.seq > read_cursor(store, ACKED_KEY)?.seq {
-        write_cursor(store, ACKED_KEY, resp.acked)?;
+        write_cursor(store, &acked_key, resp.acked)?;
+    } else if resp.acked.seq > read_cursor(store, &acked_key)?.seq {
+        write_cursor(store, &acked_key, resp.acked)?;
     }
     applied.reoffered = store.reoffer_blobs(&resp.wanted_blobs)?;
     if let Some(reference) = resp.reference {
@@ -161,6 +174,7 @@ fn apply_in(store: &mut DeviceStore, out: &Outgoing, resp: SyncResponse) -> Resu
     }
     for ack in resp.acks.iter().filter(|_| !resp.resync) {
         store.mark_acked(&ack.id, &from_wire(&ack.heads))?;
+        store.clear_sync_error(&ack.id)?;
         applied.acked += 1;
     }
     for r in resp.refused {
@@ -170,6 +184,7 @@ fn apply_in(store: &mut DeviceStore, out: &Outgoing, resp: SyncResponse) -> Resu
                 continue;
             }
         }
+        store.set_sync_error(&r.id, &r.code, &r.message)?;
         applied.failures.push(SyncFailure { item: r.id, code: r.code, message: r.message });
     }
     for pull in resp.pull {
@@ -184,7 +199,7 @@ fn apply_in(store: &mut DeviceStore, out: &Outgoing, resp: SyncResponse) -> Resu
         }
     }
     remember_full(store, &applied.needs_full)?;
-    write_cursor(store, CURSOR_KEY, resp.cursor)?;
+    write_cursor(store, &user_key(store, CURSOR_KEY)?, resp.cursor)?;
     Ok(applied)
 }
 

@@ -209,7 +209,7 @@ impl SyncRun {
 
     /// Queues the photos the server has not confirmed.
     fn photos_up(&mut self, store: &mut DeviceStore, again: bool) -> Result<(), StoreError> {
-        let queue: VecDeque<String> = store.pending_blobs()?.into();
+        let queue: VecDeque<String> = store.pending_blobs_of(&engine::current_user(store)?)?.into();
         self.report.progress.phase = Some(SyncPhase::PhotosUp);
         self.report.progress.photos_up_total += queue.len() as u32;
         self.stage = Stage::PhotosUp { queue, current: None, again };
@@ -258,7 +258,8 @@ impl SyncRun {
                         None if *again => self.photos_down(store)?,
                         None => {
                             self.report.progress.phase = Some(SyncPhase::Documents);
-                            self.report.progress.docs_up_total = store.dirty_docs()?.len() as u32;
+                            self.report.progress.docs_up_total =
+                                store.dirty_docs_of(&engine::current_user(store)?)?.len() as u32;
                             // Repairs a cut run left behind come first.
                             let waiting = engine::needs_full(store)?;
                             self.stage = if waiting.is_empty() {

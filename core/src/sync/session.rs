@@ -52,16 +52,55 @@ impl Session {
     }
 }
 
-/// The current session, if someone has logged in on this device.
-pub fn load(store: &DeviceStore) -> Result<Option<Session>, StoreError> {
+/// A login that ended while the server could not be told: its token is
+/// revoked at the next contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingLogout {
+    pub server: String,
+    pub token: String,
+    pub pin: Option<String>,
+    pub allow_insecure_http: bool,
+}
+
+const CURRENT_KEY: &str = "session_current";
+const PENDING_LOGOUTS_KEY: &str = "session_pending_logouts";
+
+fn key_of(user_id: &str) -> String {
+    format!("session:{user_id}")
+}
+
+fn read<T: serde::de::DeserializeOwned>(store: &DeviceStore, key: &str) -> Result<Option<T>, StoreError> {
     store
-        .meta(SESSION_KEY)?
-        .map(|b| serde_json::from_slice(&b).map_err(|e| StoreError::Invalid(format!("stored session: {e}"))))
+        .meta(key)?
+        .map(|b| serde_json::from_slice(&b).map_err(|e| StoreError::Invalid(format!("stored {key}: {e}"))))
         .transpose()
 }
 
+fn write<T: Serialize>(store: &DeviceStore, key: &str, value: &T) -> Result<(), StoreError> {
+    store.set_meta(key, &serde_json::to_vec(value).map_err(|e| StoreError::Invalid(e.to_string()))?)
+}
+
+/// The current session, if someone is logged in on this device.
+pub fn load(store: &DeviceStore) -> Result<Option<Session>, StoreError> {
+    if let Some(old) = read::<Session>(store, SESSION_KEY)? {
+        // A session from the single-user release: adopt it.
+        save(store, &old)?;
+        store.set_meta(CURRENT_KEY, old.user.id.as_bytes())?;
+        store.delete_meta(SESSION_KEY)?;
+    }
+    let Some(user) = store.meta(CURRENT_KEY)? else { return Ok(None) };
+    read(store, &key_of(&String::from_utf8_lossy(&user)))
+}
+
 fn save(store: &DeviceStore, s: &Session) -> Result<(), StoreError> {
-    store.set_meta(SESSION_KEY, &serde_json::to_vec(s).map_err(|e| StoreError::Invalid(e.to_string()))?)
+    write(store, &key_of(&s.user.id), s)
+}
+
+/// The scope of the current session's user, for [`DeviceStore::set_viewer`].
+pub fn viewer(store: &DeviceStore) -> Result<Option<crate::store::Viewer>, StoreError> {
+    let Some(s) = load(store)? else { return Ok(None) };
+    let scope = store.reference()?.scope_of(&s.user.id);
+    Ok(Some(crate::store::Viewer { user_id: s.user.id, scope }))
 }
 
 /// Records a successful login: session, reference data and its version.
@@ -69,7 +108,8 @@ pub fn begin(store: &mut DeviceStore, server: &str, login: LoginResponse) -> Res
     begin_trusting(store, server, login, None, false)
 }
 
-/// [`begin`], remembering how the server is trusted.
+/// [`begin`], remembering how the server is trusted. The user becomes the
+/// one the store shows things to.
 pub fn begin_trusting(
     store: &mut DeviceStore,
     server: &str,
@@ -79,15 +119,19 @@ pub fn begin_trusting(
 ) -> Result<Session, StoreError> {
     store.set_reference(login.reference)?;
     store.set_meta(REFERENCE_VERSION_KEY, &login.reference_version.to_be_bytes())?;
+    let last_sync_at = read::<Session>(store, &key_of(&login.user.id))?.and_then(|s| s.last_sync_at);
     let session = Session {
         server: server.to_owned(),
         token: login.token,
         user: login.user,
-        last_sync_at: None,
+        last_sync_at,
         pin,
         allow_insecure_http,
     };
     save(store, &session)?;
+    store.set_meta(CURRENT_KEY, session.user.id.as_bytes())?;
+    let v = viewer(store)?;
+    store.set_viewer(v);
     Ok(session)
 }
 
@@ -100,8 +144,36 @@ pub fn synced(store: &DeviceStore) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Logs out. Documents and photos stay on the device (nothing is deleted
-/// before the server has it); the next login continues from them.
-pub fn end(store: &DeviceStore) -> Result<(), StoreError> {
-    store.delete_meta(SESSION_KEY)
+/// Logs out: the session ends here, and its token is queued to be revoked
+/// on the server (the caller tells the server at once when it can, then
+/// calls [`forget_logout`]). Documents and photos stay on the device —
+/// unsynced work stays its author's until they log in again.
+pub fn end(store: &mut DeviceStore) -> Result<Option<PendingLogout>, StoreError> {
+    let Some(s) = load(store)? else { return Ok(None) };
+    let pending = PendingLogout {
+        server: s.server.clone(),
+        token: s.token.clone(),
+        pin: s.pin.clone(),
+        allow_insecure_http: s.allow_insecure_http,
+    };
+    let mut all = pending_logouts(store)?;
+    all.push(pending.clone());
+    write(store, PENDING_LOGOUTS_KEY, &all)?;
+    // Keep the user's last sync time, drop the token.
+    save(store, &Session { token: String::new(), ..s })?;
+    store.delete_meta(CURRENT_KEY)?;
+    store.set_viewer(None);
+    Ok(Some(pending))
+}
+
+/// Tokens still to be revoked on their servers.
+pub fn pending_logouts(store: &DeviceStore) -> Result<Vec<PendingLogout>, StoreError> {
+    Ok(read(store, PENDING_LOGOUTS_KEY)?.unwrap_or_default())
+}
+
+/// The server has revoked this token (or refused it as unknown).
+pub fn forget_logout(store: &DeviceStore, token: &str) -> Result<(), StoreError> {
+    let mut all = pending_logouts(store)?;
+    all.retain(|p| p.token != token);
+    write(store, PENDING_LOGOUTS_KEY, &all)
 }

@@ -83,6 +83,7 @@ fn record(dev: &TestDevice, i: usize) -> String {
             })
             .collect(),
         at: None,
+        related: vec![],
     };
     let mut s = dev.store();
     let id = s.create_case(&actor, new).unwrap().case.id;

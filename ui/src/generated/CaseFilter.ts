@@ -30,6 +30,14 @@ unsynced: boolean,
  */
 text?: string, 
 /**
+ * Only these cases (the cases behind a dashboard figure); `[]` matches none.
+ */
+ids?: Array<string>, 
+/**
+ * Only cases found on this patrol.
+ */
+patrol?: string, 
+/**
  * Page size (default 50, at most 500).
  */
 limit?: number, offset?: number, };

@@ -28,4 +28,9 @@ history?: Array<NewEvent>,
 /**
  * Device time of the report; `None` means now.
  */
-at: number | null, };
+at: number | null, 
+/**
+ * Cases this one relates to (the worker reported again next to a
+ * similar open case).
+ */
+related?: Array<string>, };

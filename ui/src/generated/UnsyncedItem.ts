@@ -8,4 +8,13 @@ export type UnsyncedItem = { id: string, kind: DocKind, title: string,
 /**
  * The document itself is confirmed; only photos are missing.
  */
-photos_pending: number, updated_at: number, };
+photos_pending: number, updated_at: number, 
+/**
+ * Whose unsynced work it is (a shared device holds several people's).
+ */
+author: string | null, 
+/**
+ * Why the server refused it last time, if it did (a code from the
+ * shared list, and the server's message).
+ */
+error_code: string | null, error_message: string | null, };
