@@ -47,6 +47,8 @@ struct Shared {
     cuts: AtomicU64,
     stalls: AtomicU64,
     replays: AtomicU64,
+    /// The link is down: every connection is dropped at once.
+    link_down: std::sync::atomic::AtomicBool,
 }
 
 /// What chaos decided for one connection.
@@ -91,6 +93,10 @@ impl FaultProxy {
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let (s, upstream) = (s.clone(), upstream.clone());
+                if s.link_down.load(Ordering::Relaxed) {
+                    drop(client);
+                    continue;
+                }
                 tokio::spawn(async move {
                     let plan = s.plan();
                     if plan.stall_ms > 0 {
@@ -128,6 +134,11 @@ impl FaultProxy {
         let p = Self::start(upstream).await;
         *p.shared.chaos.lock().unwrap() = Some((rand::rngs::StdRng::seed_from_u64(chaos.seed), chaos));
         p
+    }
+
+    /// Takes the link down (every connection dropped) or brings it back.
+    pub fn set_down(&self, down: bool) {
+        self.shared.link_down.store(down, Ordering::Relaxed);
     }
 
     /// Turns random faults off (to let the last sync through cleanly).

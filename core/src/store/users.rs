@@ -119,10 +119,8 @@ impl DeviceStore {
                  DELETE FROM doc_blobs WHERE doc_id IN (SELECT id FROM docs WHERE dirty = 0);
                  DELETE FROM docs WHERE dirty = 0;",
             )?;
-            let photos = c
-                .execute("DELETE FROM blobs WHERE uploaded = 1 OR hash NOT IN (SELECT hash FROM doc_blobs)", [])?
-                as u32;
-            c.execute("DELETE FROM photos WHERE hash NOT IN (SELECT hash FROM blobs)", [])?;
+            c.execute("DELETE FROM blobs WHERE uploaded = 1 OR hash NOT IN (SELECT hash FROM doc_blobs)", [])?;
+            let photos = c.execute("DELETE FROM photos WHERE hash NOT IN (SELECT hash FROM blobs)", [])? as u32;
             c.execute("DELETE FROM meta WHERE key LIKE 'session%' OR key LIKE 'sync_%'", [])?;
             Ok(WipeReport { removed_docs: removed, removed_photos: photos, kept_docs: kept })
         })

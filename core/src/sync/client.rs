@@ -50,7 +50,8 @@ impl ClientError {
         }
     }
 
-    fn retryable(&self) -> bool {
+    /// Whether the same request may pass later (network, a busy server).
+    pub fn retryable(&self) -> bool {
         match self {
             ClientError::Network(_) => true,
             ClientError::Server { status, .. } => *status >= 500 || *status == 429,

@@ -11,9 +11,12 @@ pub mod engine;
 pub mod pin;
 pub mod progress;
 pub mod run;
+pub mod schedule;
 pub mod session;
 pub mod wire;
 
+#[cfg(feature = "client")]
+pub mod auto;
 #[cfg(feature = "client")]
 pub mod client;
 #[cfg(feature = "client")]
