@@ -113,15 +113,16 @@ async fn a_revoked_device_keeps_only_unconfirmed_work() {
     let confirmed = worker.report("已上传", &[&gridpatrol_tests::fixtures::photo("Canon_40D.jpg")]);
     worker.sync().await;
     let pending = worker.report("未上传", &[]);
-    server.service().revoke_device(&Actor::cli(), worker.store().device_id()).await.unwrap();
+    let device = worker.store().device_id().to_owned();
+    server.service().revoke_device(&Actor::cli(), &device).await.unwrap();
 
     let revoked = Arc::new(std::sync::Mutex::new(None));
     let seen = revoked.clone();
-    let hooks = Hooks { revoked: Arc::new(move |r| *seen.lock().unwrap() = Some(r.clone())), ..Hooks::default() };
+    let hooks = Hooks { revoked: Arc::new(move |r| *seen.lock().unwrap() = Some(*r)), ..Hooks::default() };
     let auto = AutoSync::start(worker.store.clone(), ScheduleSettings::default(), connect(), hooks);
     let outcome = auto.run_now().await;
     assert_eq!(outcome.unwrap_err().code, "device_revoked");
-    let report = revoked.lock().unwrap().clone().expect("the app is told");
+    let report = revoked.lock().unwrap().expect("the app is told");
     assert_eq!((report.kept_docs, report.removed_photos), (1, 1), "{report:?}");
     assert!(report.removed_docs >= 1, "{report:?}");
     let store = worker.store();

@@ -78,13 +78,15 @@ impl SyncBookkeeping for DeviceStore {
     }
 }
 
+/// A dirty row as read: id, kind, acknowledged heads, heads.
+type DirtyRow = (String, String, Option<Vec<u8>>, Vec<u8>);
+
 impl DeviceStore {
     fn dirty_where(&self, extra: &str, user_id: &str) -> Result<Vec<DirtyDoc>, StoreError> {
         let sql = format!("SELECT id, kind, acked_heads, heads FROM docs WHERE dirty = 1 {extra} ORDER BY rowid");
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let map = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(String, String, Option<Vec<u8>>, Vec<u8>)> {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        };
+        let map =
+            |r: &rusqlite::Row<'_>| -> rusqlite::Result<DirtyRow> { Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)) };
         let rows = if extra.is_empty() {
             stmt.query_map([], map)?.collect::<Vec<_>>()
         } else {

@@ -28,7 +28,8 @@ pub async fn login(
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn logout(state: State<'_, AppState>) -> AppResult<()> {
-    Ok(session::end(&state.store())?)
+    session::end(&mut state.store())?;
+    Ok(())
 }
 
 #[tauri::command(rename_all = "snake_case")]
