@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../generated/ErrorCode'
 // DEV ONLY (`npm run dev:mock`): an in-memory stand-in for the Rust side, so
 // the UI can be tried and screenshotted in a plain browser. It installs the
 // same window.__TAURI_INTERNALS__ hooks that @tauri-apps/api calls. It is not
@@ -40,7 +41,7 @@ const HOUR = 60 * MIN
 const DAY = 24 * HOUR
 
 type Err = { code: string; message: string }
-const fail = (code: string, message: string): never => {
+const fail = (code: ErrorCode, message: string): never => {
   throw { code, message } satisfies Err
 }
 
@@ -380,7 +381,7 @@ function unsynced() {
 async function handle(cmd: string, a: Record<string, unknown> | Uint8Array | undefined): Promise<unknown> {
   const args = (a ?? {}) as Record<string, unknown>
   const now = Date.now()
-  const me = () => user() ?? fail('no_session', 'not logged in')
+  const me = () => user() ?? fail('not_logged_in', 'not logged in')
   const done = spatial.handle(cmd, args) ?? (await office.handle(cmd, args))
   if (done) return done.value
   switch (cmd) {
@@ -389,7 +390,7 @@ async function handle(cmd: string, a: Record<string, unknown> | Uint8Array | und
     case 'login': {
       await delay(300)
       const u = reference.users.find((x) => x.username === args.username)
-      if (!u || !args.password) fail('bad_credentials', 'wrong username or password')
+      if (!u || !args.password) fail('wrong_credentials', 'wrong username or password')
       if (office.disabled(u!.username)) fail('user_disabled', `${u!.username} is disabled`)
       session = { server: String(args.server), user_id: u!.id, username: u!.username, name: u!.name, role: u!.role, device_id: 'mock-device', last_sync_at: null }
       office.audit({ user_id: u!.id, device_id: 'mock-device', action: 'login', subject: u!.username, detail: '' })
@@ -554,7 +555,7 @@ async function handle(cmd: string, a: Record<string, unknown> | Uint8Array | und
       progressListener = null
       return null
     default:
-      return fail('unknown_command', `mock: no command ${cmd}`)
+      return fail('unknown', `mock: no command ${cmd}`)
   }
 }
 

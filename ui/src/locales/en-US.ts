@@ -1,3 +1,4 @@
+import { errorMessages } from '../lib/errorMessages'
 import type { Messages } from './zh-CN'
 
 // English. Must have exactly the same keys as zh-CN.ts (the type enforces it too).
@@ -655,47 +656,7 @@ const enUS: Messages = {
     end: 'No more',
     deviceId: 'Device {id}',
   },
-  errors: {
-    admin_only: 'Only administrators may do this',
-    already_exists: 'A record with this name or code already exists',
-    export_failed: 'The file could not be saved; try another place',
-    invalid_token: 'Your login is no longer valid; please log in again',
-    token_expired: 'Your login has expired; please log in again',
-    user_disabled: 'This user has been disabled',
-    device_revoked: 'This device has been revoked by an administrator',
-    unknown: 'Something went wrong; please try again',
-    no_backend: 'The app backend is not connected',
-    database: 'Database error on this device',
-    document_invalid: 'The record is damaged',
-    role_not_permitted: 'Your role may not do this',
-    not_allowed_in_state: 'Not possible in the case’s current state; refresh and try again',
-    missing_department: 'Please choose a department',
-    photo_unsupported_format: 'This photo format (e.g. HEIC) is not supported; use JPEG or PNG. On iPhone: Settings › Camera › Formats › Most Compatible',
-    photo_too_large: 'The photo is too large to process',
-    photo_invalid: 'This file is not a readable photo',
-    not_found: 'Record not found',
-    unknown_category: 'Unknown category',
-    unknown_grid: 'Unknown grid',
-    out_of_scope: 'This grid is outside your area',
-    invalid: 'Some input is invalid',
-    patrol_ended: 'This patrol has already ended',
-    no_reference: 'No reference data yet: log in or sync while online',
-    newer_database: 'The data was written by a newer app; please update',
-    offline: 'No network; try again later',
-    network: 'Cannot reach the server; check the network',
-    timeout: 'The server did not answer in time',
-    unauthorized: 'Your login has expired; please log in again',
-    bad_credentials: 'Wrong username or password',
-    server: 'Server error; try again later',
-    no_session: 'Please log in first',
-    no_grid: 'You have no grid assigned',
-    need_category: 'Please choose a category',
-    sync_partial: 'Some items did not sync',
-    join_code_invalid: 'Wrong join code; check the code on the starter’s phone',
-    already_in_patrol: 'You are on another patrol; end it first',
-    not_a_member: 'You are not on this patrol’s team',
-    part_ended: 'Your part of this patrol has ended',
-  },
+  errors: errorMessages('en'),
 }
 
 export default enUS
