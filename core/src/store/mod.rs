@@ -29,6 +29,7 @@ use std::sync::Arc;
 use automerge::ActorId;
 use rusqlite::{Connection, OptionalExtension, params};
 
+pub use blobs::stage_photo_shared;
 pub use error::StoreError;
 pub use remote::RemoteApply;
 pub use sync_state::{DirtyDoc, SyncBookkeeping};
