@@ -14,6 +14,9 @@ use gridpatrol_core::store::{
     Actor, CaseDetail, CaseFilter, CasePage, GridStats, NewCase, NewEvent, PatrolDetail, PatrolListItem, StagedPhoto,
     UnsyncedSummary,
 };
+use gridpatrol_core::store::{WaitingWork, WipeReport};
+use gridpatrol_core::sync::schedule::{AutoSyncStatus, SyncTrouble};
+use gridpatrol_core::sync::session::{LogoutResult, ServerProbe};
 use gridpatrol_core::sync::{SessionInfo, SyncProgress, SyncReport};
 use ts_rs::{Config, TS};
 
@@ -73,6 +76,12 @@ fn export_typescript_bindings() {
     RatingRules::export_all(&cfg).unwrap();
     Measure::export_all(&cfg).unwrap();
     ErrorCode::export_all(&cfg).unwrap();
+    WaitingWork::export_all(&cfg).unwrap();
+    WipeReport::export_all(&cfg).unwrap();
+    AutoSyncStatus::export_all(&cfg).unwrap();
+    SyncTrouble::export_all(&cfg).unwrap();
+    ServerProbe::export_all(&cfg).unwrap();
+    LogoutResult::export_all(&cfg).unwrap();
     write_error_texts(&out);
     // An index module so the UI imports from one place.
     let mut names: Vec<String> = std::fs::read_dir(&out)

@@ -4,14 +4,35 @@
 
 mod commands;
 mod error;
+mod keystore;
 mod location;
 mod photo_protocol;
 mod state;
 
-use tauri::Manager;
+use std::sync::Arc;
+
+use gridpatrol_core::sync::auto::Hooks;
+use tauri::{Emitter, Manager};
 
 pub use error::AppError;
 pub use state::AppState;
+
+/// What automatic sync tells the UI: `sync-status`, `sync-progress`,
+/// `device-revoked`.
+fn hooks(app: &tauri::AppHandle) -> Hooks {
+    let (a, b, c) = (app.clone(), app.clone(), app.clone());
+    Hooks {
+        status: Arc::new(move |s| {
+            let _ = a.emit("sync-status", s);
+        }),
+        progress: Arc::new(move |p| {
+            let _ = b.emit("sync-progress", p);
+        }),
+        revoked: Arc::new(move |r| {
+            let _ = c.emit("device-revoked", r);
+        }),
+    }
+}
 
 /// Builds and runs the app (desktop `main` and the mobile entry point).
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
@@ -25,14 +46,19 @@ pub fn run() {
                 Some(d) => std::path::PathBuf::from(d),
                 None => app.path().app_data_dir()?,
             };
-            app.manage(AppState::open(&dir)?);
+            let config_dir = app.path().app_config_dir()?;
+            let state =
+                tauri::async_runtime::block_on(async { AppState::open(&dir, &config_dir, hooks(app.handle())) })?;
+            app.manage(state);
             Ok(())
         })
         .register_asynchronous_uri_scheme_protocol("photo", photo_protocol::handle)
         .invoke_handler(tauri::generate_handler![
             commands::session::session_get,
+            commands::session::server_probe,
             commands::session::login,
             commands::session::logout,
+            commands::session::waiting_work,
             commands::session::reference_get,
             commands::cases::cases_list,
             commands::cases::case_get,
@@ -51,6 +77,8 @@ pub fn run() {
             commands::patrols::patrols_list,
             commands::location::location_current,
             commands::sync::sync_now,
+            commands::sync::sync_status,
+            commands::sync::sync_network_up,
             commands::sync::sync_unsynced,
         ])
         .run(tauri::generate_context!())
