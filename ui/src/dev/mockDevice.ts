@@ -192,11 +192,11 @@ export function createDevice(ctx: DeviceContext) {
     }
   }
 
-  /** Logged out: no automatic runs until the next login. */
-  function stop(): void {
+  /** A session ends or begins: no automatic run scheduled, a fresh status. */
+  function reset(): void {
     clearTimeout(timer)
     Object.assign(status, { running: false, last_ok_at: null, last_error: null, next_at: null, failures_in_a_row: 0 })
   }
 
-  return { handle, checkLogin, logout, run, stop }
+  return { handle, checkLogin, logout, run, reset }
 }

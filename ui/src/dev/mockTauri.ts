@@ -498,6 +498,7 @@ async function handle(cmd: string, a: Record<string, unknown> | Uint8Array | und
       if (!u || !args.password) fail('wrong_credentials', 'wrong username or password')
       if (office.disabled(u!.username)) fail('user_disabled', `${u!.username} is disabled`)
       device.checkLogin(args, u!.username)
+      device.reset()
       session = { server: String(args.server), user_id: u!.id, username: u!.username, name: u!.name, role: u!.role, device_id: 'mock-device', last_sync_at: null }
       office.audit({ user_id: u!.id, device_id: 'mock-device', action: 'login', subject: u!.username, detail: '' })
       localStorage.setItem('mock.session', JSON.stringify(session))
@@ -505,7 +506,7 @@ async function handle(cmd: string, a: Record<string, unknown> | Uint8Array | und
     }
     case 'logout': {
       const r = device.logout()
-      device.stop()
+      device.reset()
       session = null
       localStorage.removeItem('mock.session')
       return r

@@ -19,7 +19,7 @@ export const useSyncStore = defineStore('sync', () => {
   const report = ref<SyncReport | null>(null)
   const error = ref<BackendError | null>(null)
   const unsynced = ref<UnsyncedSummary | null>(null)
-  let started = false
+  let starting: Promise<void> | null = null
 
   /** A run is going on, manual or automatic. */
   const running = computed(() => manual.value || status.value?.running === true)
@@ -59,17 +59,18 @@ export const useSyncStore = defineStore('sync', () => {
    * nothing): the status and progress events, and the window's `online`
    * event, which tells Rust to sync at once.
    */
-  async function start(): Promise<void> {
-    if (started) return
-    started = true
-    globalThis.window?.addEventListener('online', () => void backend.syncNetworkUp().catch(() => {}))
-    await Promise.all([
-      onSyncStatus((s) => void statusChanged(s)),
-      onSyncProgress((p) => {
-        progress.value = p
-      }),
-    ])
-    await refreshStatus()
+  function start(): Promise<void> {
+    starting ??= (async () => {
+      globalThis.window?.addEventListener('online', () => void backend.syncNetworkUp().catch(() => {}))
+      await Promise.all([
+        onSyncStatus((s) => void statusChanged(s)),
+        onSyncProgress((p) => {
+          progress.value = p
+        }),
+      ])
+      await refreshStatus()
+    })()
+    return starting
   }
 
   /** Runs one sync (joining an automatic run if one is going); never throws (the error is kept in `error`). */
