@@ -191,5 +191,11 @@ export function createAdmin(ctx: AdminCtx) {
 
   /** A disabled user cannot log in. */
   const disabled = (username: string) => !!logins.get(username)?.disabled
-  return { audit, handle, disabled }
+  /** A new or reset user logs in with a one-time password and must set their own. */
+  const mustChange = (username: string) => !!logins.get(username)?.must_change
+  const passwordSet = (username: string) => {
+    const l = logins.get(username)
+    if (l) l.must_change = false
+  }
+  return { audit, handle, disabled, mustChange, passwordSet }
 }

@@ -182,6 +182,8 @@ export function createOffice(ctx: OfficeCtx) {
   return {
     audit: admin.audit,
     disabled: admin.disabled,
+    mustChange: admin.mustChange,
+    passwordSet: admin.passwordSet,
     async handle(cmd: string, args: Record<string, unknown>): Promise<{ value: unknown } | null> {
       const value = (v: unknown) => ({ value: v })
       switch (cmd) {
