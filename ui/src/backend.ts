@@ -45,7 +45,7 @@ import type {
   PatrolHistoryFilter,
   PatrolHistoryItem,
 } from './lib/pendingTypes'
-import type { AutoSyncStatus, LogoutResult, ServerProbe, WaitingWork, WipeReport } from './lib/pendingDeviceTypes'
+import type { AutoSyncStatus, LogoutResult, ServerProbe, WaitingWork, WipeReport } from './generated'
 
 /** How a login trusts the server (see `server_probe`) and, after a one-time password, the user's own new one. */
 export interface LoginOptions {

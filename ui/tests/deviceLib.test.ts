@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { i18n, setLocale } from '../src/i18n'
 import { unsyncedAdvice, waitingWorkText, withWork } from '../src/lib/deviceWork'
 import { newPasswordProblem } from '../src/lib/password'
-import type { ServerProbe } from '../src/lib/pendingDeviceTypes'
+import type { ServerProbe } from '../src/generated'
 import { fingerprintGroups, needsConsent, trustChoice, trustStep } from '../src/lib/trust'
 
 const t = (k: string, p?: Record<string, unknown>) => i18n.global.t(k, p ?? {})

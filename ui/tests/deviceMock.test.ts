@@ -4,7 +4,7 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { installMockTauri } from '../src/dev/mockTauri'
 import type { SessionInfo, UnsyncedSummary } from '../src/generated'
-import type { AutoSyncStatus, ServerProbe, WaitingWork, WipeReport } from '../src/lib/pendingDeviceTypes'
+import type { AutoSyncStatus, ServerProbe, WaitingWork, WipeReport } from '../src/generated'
 
 type Invoke = (cmd: string, args?: unknown) => Promise<unknown>
 type Internals = { invoke: Invoke; transformCallback: (cb: (e: { payload: unknown }) => void) => number }

@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { flushPromises, type VueWrapper } from '@vue/test-utils'
 import { createMemoryHistory, createRouter } from 'vue-router'
 import LoginView from '../src/views/LoginView.vue'
-import type { ServerProbe, WaitingWork } from '../src/lib/pendingDeviceTypes'
+import type { ServerProbe, WaitingWork } from '../src/generated'
 import { invoke, last, mountApp } from './setup'
 
 const FP = 'AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89'

@@ -9,7 +9,7 @@
 // device revoked: `device-revoked` is emitted and the session ends).
 import type { ErrorCode } from '../generated/ErrorCode'
 import type { SessionInfo, SyncReport } from '../generated'
-import type { AutoSyncStatus, LogoutResult, ServerProbe, WaitingWork, WipeReport } from '../lib/pendingDeviceTypes'
+import type { AutoSyncStatus, LogoutResult, ServerProbe, WaitingWork, WipeReport } from '../generated'
 
 /** The user who must change a one-time password at first login, until they have. */
 export const NEWBIE = { id: 'u-newbie', username: 'newbie', name: '林小雨', role: 'grid_worker' as const, units: ['QS01-G01'] }

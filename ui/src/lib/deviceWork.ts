@@ -1,7 +1,7 @@
 // Work on a shared phone: whose unsynced records are still on it, and what
 // to do about a record the server refused.
 import type { UnsyncedItem } from '../generated'
-import type { WaitingWork } from './pendingDeviceTypes'
+import type { WaitingWork } from '../generated'
 import type { Translate } from './format'
 
 /** Refusals that need a person (the grid leader) rather than another try. */

@@ -1,6 +1,6 @@
 // Trust on first use: what the login screen must ask before sending a
 // password to a server, decided from `server_probe`'s answer.
-import type { ServerProbe } from './pendingDeviceTypes'
+import type { ServerProbe } from '../generated'
 
 /**
  * - `first_contact`: https, nothing pinned yet: the user compares the fingerprint with the administrator's.

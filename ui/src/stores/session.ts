@@ -3,7 +3,7 @@ import { computed, ref } from 'vue'
 import { backend, PLAIN_LOGIN, type LoginOptions } from '../backend'
 import type { Reference, SessionInfo, User } from '../generated'
 import { gridsOfUser, isLeader, makeNames, PATROL_ROLES } from '../lib/names'
-import type { LogoutResult } from '../lib/pendingDeviceTypes'
+import type { LogoutResult } from '../generated'
 
 /** Who is logged in, and the reference data (org tree, users, categories). */
 export const useSessionStore = defineStore('session', () => {

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { backend, onSyncProgress, onSyncStatus, toBackendError, type BackendError } from '../backend'
 import type { SyncProgress, SyncReport, UnsyncedSummary } from '../generated'
-import type { AutoSyncStatus } from '../lib/pendingDeviceTypes'
+import type { AutoSyncStatus } from '../generated'
 import { useSessionStore } from './session'
 
 /**
