@@ -10,15 +10,13 @@ from ui import case_ids, click, find, login, logout, open_case, present, report,
 def test_shared_phone_keeps_each_users_work_apart(server, link, make_app):
     other = make_app("worker6")
     login(other, server, "worker6")
-    report(other, "菜场门口占道经营，三个摊位", category="E0509", search="占道经营")
+    theirs = report(other, "菜场门口占道经营，三个摊位", category="E0509", search="占道经营")
     sync(other)
-    [theirs] = case_ids(other)
 
     phone = make_app("shared")
     login(phone, link.url, "worker1")
     link.set_down(True)
-    report(phone, "断网时记录：电线杆上贴满小广告")
-    [mine] = case_ids(phone)
+    mine = report(phone, "断网时记录：电线杆上贴满小广告")
     phone.shot("01-worker1-offline-case")
     logout(phone)
     # The next person is told whose work is still on the phone.

@@ -98,7 +98,7 @@ def logout(app):
 
 def sync(app):
     """Presses "sync now" and waits for a clean result."""
-    click(app, "tab-sync")
+    go(app, "/sync")
     click(app, "sync-now")
     wait_for(app, "sync result", lambda: attr(app, "sync-result", "data-result") == "ok", 90)
 
@@ -108,15 +108,16 @@ def case_rows(app):
 
 
 def case_ids(app):
-    click(app, "tab-cases")
+    go(app, "/cases")
     find(app, "cases-page")
     time.sleep(0.5)
     return [r.get_attribute("data-testid").removeprefix("case-row-") for r in case_rows(app)]
 
 
 def report(app, description, category="E0201", search="小广告", photo=None, on_spot=False):
-    """Reports a problem from the Today screen; returns to Today."""
-    click(app, "tab-today")
+    """Reports a problem from the Today screen; returns the new case's id."""
+    before = set(case_ids(app))
+    go(app, "/today")
     click(app, "today-report")
     find(app, "report-page")
     if photo is not None:
@@ -130,6 +131,9 @@ def report(app, description, category="E0201", search="小广告", photo=None, o
         click(app, "handled-on-spot")
     click(app, "save-case")
     wait_for(app, "report saved", lambda: not present(app, "report-page"))
+    new = [c for c in case_ids(app) if c not in before]
+    assert len(new) == 1, f"{app.name}: {len(new)} new cases after one report"
+    return new[0]
 
 
 def open_case(app, case_id):
