@@ -122,6 +122,9 @@ codes! {
     PhotoInvalid = "photo_invalid", "无法识别该照片文件", "The photo file cannot be read";
     Invalid = "invalid", "填写的内容有误", "Invalid input";
     PatrolEnded = "patrol_ended", "本次巡查已结束", "This patrol has ended";
+    JoinCodeInvalid = "join_code_invalid", "加入码不正确，请核对发起人手机上的码", "Wrong join code; check the code on the starter's phone";
+    AlreadyInPatrol = "already_in_patrol", "您还有一次巡查正在进行，请先结束", "You are still on another patrol; end it first";
+    PartEnded = "part_ended", "您在本次巡查中的部分已结束，不能再加入", "Your part of this patrol has ended; you cannot rejoin";
     NoReference = "no_reference", "尚无基础数据，请先联网登录或同步", "No reference data yet; log in once while online";
     NewerDatabase = "newer_database", "本机数据来自更新版本的应用，请升级应用", "The local data is from a newer app; please update";
     PendingForOther = "pending_for_other", "这条记录还有其他用户未同步的修改，需等该用户登录同步后才能修改", "Another user's changes to this record have not synced yet; they sync when that user logs in";

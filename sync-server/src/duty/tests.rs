@@ -402,6 +402,7 @@ fn patrol(reference: &Reference, username: &str, now: Millis) -> Patrol {
         started_by: u.id.clone(),
         started_at: now - 3_600_000,
         ended_at: None,
+        closed_at: None,
         track: vec![TrackPoint { at: now - 3_000_000, lat: 30.276, lon: 120.16, accuracy_m: Some(5.0) }],
         streets: BTreeMap::new(),
         cases: BTreeMap::new(),
