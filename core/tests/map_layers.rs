@@ -146,7 +146,12 @@ fn a_patrols_tracks_come_per_member_cut_at_gaps() {
     let p = store.start_patrol(&worker, PatrolKind::Morning, GRID, vec![]).unwrap();
     let part = store.running_part(&worker.user_id).unwrap().unwrap().doc_id;
     let t0 = store.now();
-    let point = |s: Millis, north: f64| TrackPoint { at: t0 + s * 1000, lat: SPOT.0 + north * M, lon: SPOT.1, accuracy_m: None };
+    let point = |s: Millis, north: f64| TrackPoint {
+        at: t0 + s * 1000,
+        lat: SPOT.0 + north * M,
+        lon: SPOT.1,
+        accuracy_m: None,
+    };
     // A walk, then (after the app was closed for 20 minutes) another.
     let points = [point(5, 0.0), point(10, 6.0), point(15, 12.0), point(1215, 30.0), point(1220, 36.0)];
     store.record_track(&part, &points).unwrap();

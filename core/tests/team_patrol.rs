@@ -89,7 +89,12 @@ fn case_on(grid: &str, patrol: &str) -> NewCase {
         category: "E0201".into(),
         title: String::new(),
         description: String::new(),
-        location: Location { lat: Some(30.2773), lon: Some(120.1611), source: LocationSource::Gps, ..Default::default() },
+        location: Location {
+            lat: Some(30.2773),
+            lon: Some(120.1611),
+            source: LocationSource::Gps,
+            ..Default::default()
+        },
         severity: Severity::Normal,
         photos: vec![],
         patrol: Some(patrol.into()),
@@ -281,7 +286,12 @@ fn history_shows_leaders_their_grids_and_workers_their_own() {
     exchange(&w3, &mut leader);
 
     let all = |d: &Device| {
-        d.store.patrol_history(&d.actor, &PatrolHistoryFilter::default()).unwrap().into_iter().map(|p| p.id).collect::<Vec<_>>()
+        d.store
+            .patrol_history(&d.actor, &PatrolHistoryFilter::default())
+            .unwrap()
+            .into_iter()
+            .map(|p| p.id)
+            .collect::<Vec<_>>()
     };
     assert_eq!(all(&leader), [morning.clone(), other.clone(), night.clone()], "newest first");
     assert_eq!(all(&a), [morning.clone(), night.clone()]);
@@ -290,7 +300,10 @@ fn history_shows_leaders_their_grids_and_workers_their_own() {
     let nights = only(PatrolHistoryFilter { kind: Some(PatrolKind::Night), ..Default::default() });
     assert_eq!(nights.len(), 1);
     let n = &nights[0];
-    assert_eq!((n.id.as_str(), n.started_by.as_str(), n.team.as_slice()), (night.as_str(), "u-worker1", &["u-worker1".to_string()][..]));
+    assert_eq!(
+        (n.id.as_str(), n.started_by.as_str(), n.team.as_slice()),
+        (night.as_str(), "u-worker1", &["u-worker1".to_string()][..])
+    );
     assert_eq!(n.streets_covered, Some(1));
     assert!(n.coverage_share.unwrap() > 0.1 && n.track_length_m > 300.0 && n.ended_at.is_some());
     assert!(n.synced, "the leader's copy came from the server");

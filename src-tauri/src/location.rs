@@ -16,9 +16,15 @@ use gridpatrol_core::time::Millis;
 #[derive(Debug)]
 pub enum LocationSource {
     None,
-    Fixed { lat: f64, lon: f64 },
+    Fixed {
+        lat: f64,
+        lon: f64,
+    },
     /// The points of a GPX track; `next` is the one the recorder gets next.
-    Replay { points: Vec<(f64, f64)>, next: Mutex<usize> },
+    Replay {
+        points: Vec<(f64, f64)>,
+        next: Mutex<usize>,
+    },
 }
 
 impl LocationSource {
@@ -89,7 +95,8 @@ mod tests {
 
     #[test]
     fn a_replay_moves_only_when_the_recorder_asks_and_stops_at_the_end() {
-        let replay = LocationSource::Replay { points: vec![(1.0, 10.0), (2.0, 20.0), (3.0, 30.0)], next: Mutex::new(0) };
+        let replay =
+            LocationSource::Replay { points: vec![(1.0, 10.0), (2.0, 20.0), (3.0, 30.0)], next: Mutex::new(0) };
         assert_eq!(replay.current(0).map(|f| f.lat), Some(1.0), "before the walk: its start");
         assert_eq!(replay.next_fix(5).map(|f| (f.lat, f.at)), Some((1.0, 5)));
         assert_eq!(replay.current(6).map(|f| f.lat), Some(1.0), "the screens see the last fix");

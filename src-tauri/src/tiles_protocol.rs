@@ -189,7 +189,9 @@ mod tests {
         assert_eq!(plan(Some("bytes=5000-5100"), 5000), Unsatisfiable);
         assert_eq!(plan(Some("bytes=0-10"), 0), Unsatisfiable);
         assert_eq!(plan(Some("bytes=-0"), 5000), Unsatisfiable);
-        for ignored in [None, Some("bytes=0-1,5-6"), Some("items=0-1"), Some("bytes=9-3"), Some("bytes=a-b"), Some("bytes=-")] {
+        for ignored in
+            [None, Some("bytes=0-1,5-6"), Some("items=0-1"), Some("bytes=9-3"), Some("bytes=a-b"), Some("bytes=-")]
+        {
             assert_eq!(plan(ignored, 5000), Whole, "{ignored:?}");
         }
     }
@@ -201,7 +203,8 @@ mod tests {
         std::fs::write(dir.path().join("qs.pmtiles"), &bytes).unwrap();
         std::fs::write(dir.path().join("secret.txt"), b"no").unwrap();
         let get = |name: &str, range: Option<&str>| respond(dir.path(), &Method::GET, name, range);
-        let h = |r: &Response<Vec<u8>>, k: header::HeaderName| r.headers().get(k).map(|v| v.to_str().unwrap().to_owned());
+        let h =
+            |r: &Response<Vec<u8>>, k: header::HeaderName| r.headers().get(k).map(|v| v.to_str().unwrap().to_owned());
 
         let part = get("qs.pmtiles", Some("bytes=0-16383"));
         assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);

@@ -36,9 +36,8 @@ impl GeoGeometry {
     /// not draw (multi-points, collections…).
     pub fn display(g: &Geometry<f64>, crs: Crs) -> Option<Self> {
         let line = |l: &LineString<f64>| l.0.iter().map(|c| GeoPosition::display(crs, *c)).collect::<Vec<_>>();
-        let polygon = |p: &Polygon<f64>| {
-            std::iter::once(p.exterior()).chain(p.interiors()).map(line).collect::<Vec<_>>()
-        };
+        let polygon =
+            |p: &Polygon<f64>| std::iter::once(p.exterior()).chain(p.interiors()).map(line).collect::<Vec<_>>();
         Some(match g {
             Geometry::Point(p) => GeoGeometry::Point(GeoPosition::display(crs, p.0)),
             Geometry::LineString(l) => GeoGeometry::LineString(line(l)),
@@ -147,7 +146,8 @@ mod tests {
         let Some(GeoGeometry::LineString(shifted)) = GeoGeometry::display(&line, Crs::Gcj02) else { panic!() };
         let (lat, lon) = wgs84_to_gcj02(30.27, 120.17);
         assert_eq!(shifted[1], GeoPosition([lon, lat]));
-        let square = Geometry::Polygon(polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 0.0)]);
+        let square =
+            Geometry::Polygon(polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 0.0)]);
         let Some(GeoGeometry::Polygon(rings)) = GeoGeometry::display(&square, Crs::Cgcs2000) else { panic!() };
         assert_eq!(rings.len(), 1);
         assert_eq!(rings[0].len(), 4, "the ring stays closed");
@@ -161,6 +161,8 @@ mod tests {
         let a = vec![GeoPosition([0.0, 0.0]), GeoPosition([1.0, 0.0])];
         assert_eq!(GeoGeometry::lines(vec![]), None);
         assert_eq!(GeoGeometry::lines(vec![a.clone()]), Some(GeoGeometry::LineString(a.clone())));
-        assert!(matches!(GeoGeometry::lines(vec![a.clone(), a]), Some(GeoGeometry::MultiLineString(l)) if l.len() == 2));
+        assert!(
+            matches!(GeoGeometry::lines(vec![a.clone(), a]), Some(GeoGeometry::MultiLineString(l)) if l.len() == 2)
+        );
     }
 }

@@ -101,7 +101,8 @@ mod tests {
             ..Default::default()
         });
         assert!(m.validate().is_ok());
-        for bad in [online("https://tile.example/{z}.png"), online("file:///etc/{z}/{x}/{y}"), BasemapSettings::none()] {
+        for bad in [online("https://tile.example/{z}.png"), online("file:///etc/{z}/{x}/{y}"), BasemapSettings::none()]
+        {
             let m = MapSettings { basemaps: vec![bad], ..Default::default() };
             assert!(m.validate().is_err());
         }

@@ -32,7 +32,13 @@ pub fn archive_basemap(file_name: &str, url: String) -> Option<BasemapSettings> 
         Some((n, "cgcs2000")) => (n, Crs::Cgcs2000),
         _ => (stem, Crs::Wgs84),
     };
-    Some(BasemapSettings { kind: BasemapKind::Pmtiles, crs, url: Some(url), attribution: String::new(), name: name.into() })
+    Some(BasemapSettings {
+        kind: BasemapKind::Pmtiles,
+        crs,
+        url: Some(url),
+        attribution: String::new(),
+        name: name.into(),
+    })
 }
 
 impl DeviceStore {
@@ -45,8 +51,7 @@ impl DeviceStore {
 
     /// The basemap picked on this device, if it is still offered; else none.
     pub fn basemap(&self, archives: &[BasemapSettings]) -> Result<BasemapSettings, StoreError> {
-        let stored: Option<BasemapSettings> =
-            self.meta(BASEMAP_KEY)?.and_then(|b| serde_json::from_slice(&b).ok());
+        let stored: Option<BasemapSettings> = self.meta(BASEMAP_KEY)?.and_then(|b| serde_json::from_slice(&b).ok());
         let options = self.basemap_options(archives)?;
         Ok(stored.and_then(|s| options.into_iter().find(|o| o.same_source(&s))).unwrap_or_else(BasemapSettings::none))
     }

@@ -89,7 +89,12 @@ const SYNCED_SQL: &str = "(NOT EXISTS (SELECT 1 FROM docs d WHERE d.id = c.id AN
 
 /// The SQL limiting rows of `table` to what a viewer may see, with its
 /// arguments appended to `args`.
-pub(crate) fn viewer_clause(viewer: Option<&Viewer>, table: &str, cases: bool, args: &mut Vec<Value>) -> Option<String> {
+pub(crate) fn viewer_clause(
+    viewer: Option<&Viewer>,
+    table: &str,
+    cases: bool,
+    args: &mut Vec<Value>,
+) -> Option<String> {
     match &viewer?.scope {
         Scope::All => None,
         Scope::Grids { grids } => {

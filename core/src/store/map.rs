@@ -196,8 +196,7 @@ fn coord(t: &TrackPoint) -> Coord<f64> {
 /// coverage would not join either); a lone point is drawn as a line of no
 /// length, so the position still shows.
 fn track_runs(track: &[TrackPoint], max_join_m: f64) -> Vec<Vec<TrackPoint>> {
-    let mut pts: Vec<TrackPoint> =
-        track.iter().filter(|p| p.lat.is_finite() && p.lon.is_finite()).copied().collect();
+    let mut pts: Vec<TrackPoint> = track.iter().filter(|p| p.lat.is_finite() && p.lon.is_finite()).copied().collect();
     pts.sort_by_key(|p| p.at);
     let mut runs: Vec<Vec<TrackPoint>> = Vec::new();
     for p in pts {

@@ -63,8 +63,13 @@ impl DeviceStore {
             return Err(StoreError::Invalid("add a note or a photo".into()));
         }
         let photos = photos.iter().map(|p| PhotoPick { hash: p.hash.clone(), role: PhotoRole::Evidence }).collect();
-        let step =
-            NewEvent { kind: EventKind::EvidenceAdded, note: note.trim().to_owned(), photos, department: None, at: None };
+        let step = NewEvent {
+            kind: EventKind::EvidenceAdded,
+            note: note.trim().to_owned(),
+            photos,
+            department: None,
+            at: None,
+        };
         self.append_event(actor, case_id, step)
     }
 }

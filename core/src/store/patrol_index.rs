@@ -86,8 +86,11 @@ pub fn upsert_patrol(tx: &Connection, p: &Patrol, s: &PatrolSummary) -> Result<(
             .unwrap_or_else(|| d.clone()),
         (Some(lead), None) => lead.clone(),
     };
-    let before: Option<String> =
-        tx.prepare_cached("SELECT team FROM patrols WHERE id = ?1")?.query_row([&p.id], |r| r.get(0)).optional()?.flatten();
+    let before: Option<String> = tx
+        .prepare_cached("SELECT team FROM patrols WHERE id = ?1")?
+        .query_row([&p.id], |r| r.get(0))
+        .optional()?
+        .flatten();
     let json = |v: Vec<&String>| serde_json::to_string(&v).unwrap_or_else(|_| "[]".into());
     tx.prepare_cached(
         "INSERT OR REPLACE INTO patrols (id, grid, kind, started_by, started_at, ended_at, streets_checked,
@@ -145,7 +148,8 @@ pub fn team_of(conn: &Connection, id: &str) -> Result<Option<String>, StoreError
         .flatten())
 }
 
-const ROW_COLUMNS: &str = "p.id, p.lead, p.derived, COALESCE(p.team, p.id), p.grid, p.kind, p.started_by, p.started_at, p.ended_at,
+const ROW_COLUMNS: &str =
+    "p.id, p.lead, p.derived, COALESCE(p.team, p.id), p.grid, p.kind, p.started_by, p.started_at, p.ended_at,
     p.closed_at, p.team_code, p.planned, p.checked, p.found, p.note, p.track_points, p.track_length_m,
     p.first_fix_at, p.last_fix_at, NOT EXISTS (SELECT 1 FROM docs d WHERE d.id = p.id AND d.dirty = 1)";
 
@@ -199,14 +203,20 @@ pub fn team_rows(conn: &Connection, team: &str) -> Result<Vec<PatrolRow>, StoreE
 
 /// The user's own documents whose part has not ended.
 pub fn running_rows(conn: &Connection, user_id: &str) -> Result<Vec<PatrolRow>, StoreError> {
-    rows(conn, "WHERE p.started_by = ?1 AND p.ended_at IS NULL ORDER BY p.started_at DESC", &[Value::Text(
-        user_id.to_owned(),
-    )])
+    rows(
+        conn,
+        "WHERE p.started_by = ?1 AND p.ended_at IS NULL ORDER BY p.started_at DESC",
+        &[Value::Text(user_id.to_owned())],
+    )
 }
 
 /// Every document of every team with a document started at or after
 /// `since` (any time: `None`), in the viewer's scope.
-pub fn rows_of_teams(conn: &Connection, viewer: Option<&Viewer>, since: Option<Millis>) -> Result<Vec<PatrolRow>, StoreError> {
+pub fn rows_of_teams(
+    conn: &Connection,
+    viewer: Option<&Viewer>,
+    since: Option<Millis>,
+) -> Result<Vec<PatrolRow>, StoreError> {
     let mut args: Vec<Value> = vec![Value::Integer(since.unwrap_or(i64::MIN))];
     let scope = viewer_clause(viewer, "q", false, &mut args).unwrap_or_else(|| "1".into());
     rows(

@@ -204,7 +204,12 @@ impl DeviceStore {
     }
 
     /// Stores a patrol document the caller made.
-    pub(crate) fn insert_patrol(&mut self, reference: &Reference, patrol: &Patrol, author: &str) -> Result<(), StoreError> {
+    pub(crate) fn insert_patrol(
+        &mut self,
+        reference: &Reference,
+        patrol: &Patrol,
+        author: &str,
+    ) -> Result<(), StoreError> {
         let now = self.now();
         let mut doc = patrol.to_new_doc(&self.actor)?;
         let tx = self.conn.savepoint()?;

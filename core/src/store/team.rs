@@ -33,7 +33,9 @@ impl TeamRows {
         teams
             .into_iter()
             .map(|(id, mut rows)| {
-                rows.sort_by(|a, b| (a.lead.is_some(), a.started_at, &a.id).cmp(&(b.lead.is_some(), b.started_at, &b.id)));
+                rows.sort_by(|a, b| {
+                    (a.lead.is_some(), a.started_at, &a.id).cmp(&(b.lead.is_some(), b.started_at, &b.id))
+                });
                 TeamRows { id, rows }
             })
             .collect()
