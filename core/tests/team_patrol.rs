@@ -332,3 +332,52 @@ fn a_grid_without_street_geometry_has_no_coverage_only_ticks() {
     assert!(item.track_length_m > 300.0);
     assert_eq!(a.actor.role, Role::GridWorker);
 }
+
+#[test]
+fn the_recorder_carries_on_after_a_restart() {
+    use gridpatrol_core::store::Durability;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("device.sqlite");
+    let (clock, time) = Clock::simulated(evening(), 16);
+    let r = demo::reference();
+    let u = r.user_by_name("worker1").unwrap().clone();
+    let actor = Actor { user_id: u.id.clone(), role: u.role };
+    let points = street_points("竹竿巷");
+    let fix = |i: usize, at: Millis| {
+        let (lat, lon) = points[i];
+        LocationFix { lat, lon, accuracy_m: Some(5.0), source: LocationSource::Gps, at }
+    };
+    let part = {
+        let mut store = DeviceStore::open_with_clock(&path, Durability::Full, clock.clone()).unwrap();
+        store.set_reference(r.clone()).unwrap();
+        store.start_patrol(&actor, PatrolKind::Morning, GRID, vec![]).unwrap();
+        let mut recorder = Recorder::default();
+        for i in 0..10 {
+            time.advance(5_000);
+            recorder.follow(store.running_part(&actor.user_id).unwrap());
+            if let FixOutcome::Keep(p) = recorder.on_fix(&fix(i, store.now())) {
+                store.record_track(recorder.part().unwrap(), &[p]).unwrap();
+            }
+        }
+        recorder.part().unwrap().to_owned()
+    };
+    // The app was killed; it starts again half a minute later with a new recorder.
+    time.advance(30_000);
+    let mut store = DeviceStore::open_with_clock(&path, Durability::Full, clock).unwrap();
+    let mut recorder = Recorder::default();
+    let running = store.running_part(&actor.user_id).unwrap().unwrap();
+    assert_eq!(running.doc_id, part);
+    assert_eq!(running.last.map(|p| p.lat), Some(points[9].0), "the stored track is the state");
+    recorder.follow(Some(running));
+    // The source repeats its last fix from before the restart: not a new point.
+    assert!(matches!(recorder.on_fix(&fix(9, store.now())), FixOutcome::Drop(_)));
+    for i in 10..20 {
+        time.advance(5_000);
+        recorder.follow(store.running_part(&actor.user_id).unwrap());
+        if let FixOutcome::Keep(p) = recorder.on_fix(&fix(i, store.now())) {
+            store.record_track(&part, &[p]).unwrap();
+        }
+    }
+    let p = store.get_patrol(&part, store.now()).unwrap();
+    assert_eq!(p.members[0].track_points, 20);
+}
