@@ -8,12 +8,16 @@ from selenium.webdriver.common.by import By
 
 from conftest import photos_dir
 
-from ui import case_rows, click, find, login, sync, type_into, wait_for
+from ui import case_ids, click, find, go, login, sync, type_into, wait_for
 
 
 def test_patrol_report_sync_escalate(server, make_app):
     worker = make_app("worker")
     login(worker, server, "worker1")
+    # The server is shared by the whole suite: worker1's earlier cases come down at login.
+    sync(worker)
+    before = set(case_ids(worker))
+    go(worker, "/today")
     worker.shot("01-today")
 
     # A morning patrol in worker1's single grid starts with one tap.
@@ -37,16 +41,15 @@ def test_patrol_report_sync_escalate(server, make_app):
     click(worker, "save-case")
     find(worker, "patrol-page")
 
-    # It is in the case list, not yet synced.
     click(worker, "end-patrol")
     click(worker, "end-patrol-confirm")
     find(worker, "patrol-summary")
     assert "1" in find(worker, "summary-cases-found").text
     worker.shot("04-summary")
     click(worker, "summary-done")
-    click(worker, "tab-cases")
-    wait_for(worker, "one case", lambda: len(case_rows(worker)) == 1)
-    case_id = case_rows(worker)[0].get_attribute("data-testid").removeprefix("case-row-")
+    # It is in the case list, not yet synced.
+    wait_for(worker, "one new case", lambda: len(set(case_ids(worker)) - before) == 1)
+    (case_id,) = set(case_ids(worker)) - before
     worker.shot("05-cases")
 
     sync(worker)
