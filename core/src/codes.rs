@@ -122,14 +122,13 @@ codes! {
     PhotoInvalid = "photo_invalid", "无法识别该照片文件", "The photo file cannot be read";
     Invalid = "invalid", "填写的内容有误", "Invalid input";
     PatrolEnded = "patrol_ended", "本次巡查已结束", "This patrol has ended";
+    JoinCodeInvalid = "join_code_invalid", "加入码不正确，请核对发起人手机上的码", "Wrong join code; check the code on the starter's phone";
+    AlreadyInPatrol = "already_in_patrol", "您还有一次巡查正在进行，请先结束", "You are still on another patrol; end it first";
+    PartEnded = "part_ended", "您在本次巡查中的部分已结束，不能再加入", "Your part of this patrol has ended; you cannot rejoin";
     NoReference = "no_reference", "尚无基础数据，请先联网登录或同步", "No reference data yet; log in once while online";
     NewerDatabase = "newer_database", "本机数据来自更新版本的应用，请升级应用", "The local data is from a newer app; please update";
     AlreadyExists = "already_exists", "已存在同名或同编码的记录", "A record with this name or code already exists";
     ExportFailed = "export_failed", "文件未能保存，请换一个位置再试", "The file could not be saved; try another location";
-    // Patrols.
-    JoinCodeInvalid = "join_code_invalid", "加入码不正确，请核对队长手机上的码", "Wrong join code; check the code on the lead's phone";
-    AlreadyInPatrol = "already_in_patrol", "您已在另一次巡查中，请先结束它", "You are already on another patrol; end it first";
-    PartEnded = "part_ended", "您在这次巡查中的部分已结束", "Your part of this patrol has ended";
     // The app itself.
     Timeout = "timeout", "连接服务器超时", "The server did not answer in time";
     NoBackend = "no_backend", "未连接到应用后台", "The app's back end is not connected";

@@ -9,10 +9,10 @@ use gridpatrol_core::geo::{CoverageSettings, Crs, ImportSummary, PatrolCoverage,
 use gridpatrol_core::kpi::{
     Dimension, Granularity, GridOverdue, GridRating, KpiQuery, KpiTable, Measure, Metric, RatingLevel, RatingRules,
 };
-use gridpatrol_core::model::{Department, LocationFix, OrgUnit, Reference, TrackPoint};
+use gridpatrol_core::model::{BasemapSettings, Department, LocationFix, OrgUnit, Reference, TrackPoint};
 use gridpatrol_core::store::{
-    Actor, CaseDetail, CaseFilter, CasePage, GridStats, NewCase, NewEvent, PatrolDetail, PatrolListItem, StagedPhoto,
-    UnsyncedSummary,
+    Actor, CaseDetail, CaseFilter, CasePage, GridStats, LatLon, MapLayers, MapQuery, NearbyCase, NewCase, NewEvent,
+    PatrolDetail, PatrolHistoryFilter, PatrolHistoryItem, PatrolListItem, StagedPhoto, UnsyncedSummary,
 };
 use gridpatrol_core::store::{WaitingWork, WipeReport};
 use gridpatrol_core::sync::schedule::{AutoSyncStatus, SyncTrouble};
@@ -75,6 +75,13 @@ fn export_typescript_bindings() {
     RatingLevel::export_all(&cfg).unwrap();
     RatingRules::export_all(&cfg).unwrap();
     Measure::export_all(&cfg).unwrap();
+    MapQuery::export_all(&cfg).unwrap();
+    MapLayers::export_all(&cfg).unwrap();
+    LatLon::export_all(&cfg).unwrap();
+    BasemapSettings::export_all(&cfg).unwrap();
+    PatrolHistoryItem::export_all(&cfg).unwrap();
+    PatrolHistoryFilter::export_all(&cfg).unwrap();
+    NearbyCase::export_all(&cfg).unwrap();
     ErrorCode::export_all(&cfg).unwrap();
     WaitingWork::export_all(&cfg).unwrap();
     WipeReport::export_all(&cfg).unwrap();

@@ -7,7 +7,9 @@ mod error;
 mod keystore;
 mod location;
 mod photo_protocol;
+mod recorder;
 mod state;
+mod tiles_protocol;
 
 use std::sync::Arc;
 
@@ -50,9 +52,13 @@ pub fn run() {
             let state =
                 tauri::async_runtime::block_on(async { AppState::open(&dir, &config_dir, hooks(app.handle())) })?;
             app.manage(state);
+            app.manage(tiles_protocol::TilesDir::new(&dir));
+            recorder::spawn(app.handle().clone());
+            allow_tiles_fetch(app);
             Ok(())
         })
         .register_asynchronous_uri_scheme_protocol("photo", photo_protocol::handle)
+        .register_asynchronous_uri_scheme_protocol("tiles", tiles_protocol::handle)
         .invoke_handler(tauri::generate_handler![
             commands::session::session_get,
             commands::session::server_probe,
@@ -72,9 +78,21 @@ pub fn run() {
             commands::patrols::patrol_active,
             commands::patrols::patrol_get,
             commands::patrols::patrol_check_street,
-            commands::patrols::patrol_record_track,
             commands::patrols::patrol_end,
             commands::patrols::patrols_list,
+            commands::team::patrol_join,
+            commands::team::patrol_join_code,
+            commands::team::patrol_end_part,
+            commands::team::patrols_team_today,
+            commands::team::patrol_history,
+            commands::map::map_layers,
+            commands::map::map_from_wgs84,
+            commands::map::map_to_wgs84,
+            commands::map::basemap_get,
+            commands::map::basemap_options,
+            commands::map::basemap_set,
+            commands::nearby::cases_nearby,
+            commands::nearby::case_add_evidence,
             commands::location::location_current,
             commands::sync::sync_now,
             commands::sync::sync_status,
@@ -83,4 +101,20 @@ pub fn run() {
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Gridpatrol app");
+}
+
+/// WebKitGTK lets the page (`tauri://localhost`) `fetch()` the `tiles:`
+/// scheme, another origin, only when the scheme is CORS-enabled.
+fn allow_tiles_fetch(app: &tauri::App) {
+    #[cfg(target_os = "linux")]
+    for (_, webview) in app.webview_windows() {
+        let _ = webview.with_webview(|w| {
+            use webkit2gtk::{SecurityManagerExt, WebContextExt, WebViewExt};
+            if let Some(manager) = w.inner().context().and_then(|c| c.security_manager()) {
+                manager.register_uri_scheme_as_cors_enabled("tiles");
+            }
+        });
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = app;
 }

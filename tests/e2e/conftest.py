@@ -94,6 +94,16 @@ def server(binaries):
     shutil.rmtree(data, ignore_errors=True)
 
 
+@pytest.fixture
+def link(server):
+    """A cuttable link to the shared server (see link.py)."""
+    from link import Link
+    port = int(server.rsplit(":", 1)[1])
+    lk = Link(port)
+    yield lk
+    lk.close()
+
+
 class App:
     """One app instance: its own tauri-driver, data folder and session."""
 

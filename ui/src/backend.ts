@@ -22,29 +22,8 @@ import type {
   SyncReport,
   UnsyncedSummary,
 } from './generated'
-import type {
-  AdminDevice,
-  AdminUser,
-  AuditPage,
-  AuditQuery,
-  BasemapSettings,
-  CaseExportFormat,
-  CaseFilter,
-  Dashboard,
-  DashboardQuery,
-  ExportResult,
-  LatLon,
-  MapCrs,
-  MapLayers,
-  MapQuery,
-  NearbyCase,
-  NewCase,
-  NewUser,
-  OneTimePassword,
-  PatrolDetail,
-  PatrolHistoryFilter,
-  PatrolHistoryItem,
-} from './lib/pendingTypes'
+import type { BasemapSettings, CaseFilter, LatLon, MapCrs, MapLayers, MapQuery, NearbyCase, NewCase, PatrolDetail, PatrolHistoryFilter, PatrolHistoryItem } from './generated'
+import type { AdminDevice, AdminUser, AuditPage, AuditQuery, CaseExportFormat, Dashboard, DashboardQuery, ExportResult, NewUser, OneTimePassword } from './lib/pendingTypes'
 import type { AutoSyncStatus, LogoutResult, ServerProbe, WaitingWork, WipeReport } from './generated'
 
 /** How a login trusts the server (see `server_probe`) and, after a one-time password, the user's own new one. */

@@ -2,7 +2,7 @@
 // contract plausibly from the demo data; otherwise the screens cannot be tried.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { installMockTauri } from '../src/dev/mockTauri'
-import type { MapLayers, NearbyCase, PatrolDetail, PatrolHistoryItem } from '../src/lib/pendingTypes'
+import type { MapLayers, NearbyCase, PatrolDetail, PatrolHistoryItem } from '../src/generated'
 import { last } from './setup'
 
 type Invoke = (cmd: string, args?: unknown) => Promise<unknown>

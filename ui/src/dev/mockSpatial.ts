@@ -5,18 +5,7 @@ import type { ErrorCode } from '../generated/ErrorCode'
 import type { CaseFilter, CaseListItem, OrgUnit, Patrol, PatrolKind, Reference, TrackPoint, User } from '../generated'
 import { isoDay } from '../lib/format'
 import { gridsOfUser, isLeader } from '../lib/names'
-import type {
-  BasemapSettings,
-  CasePinProps,
-  GeoFeature,
-  MapCrs,
-  MapQuery,
-  PatrolCoverage,
-  PatrolDetail,
-  PatrolHistoryFilter,
-  PatrolHistoryItem,
-  PatrolMember,
-} from '../lib/pendingTypes'
+import type { BasemapSettings, CasePinProps, GeoFeature, MapCrs, MapQuery, PatrolCoverage, PatrolDetail, PatrolHistoryFilter, PatrolHistoryItem, PatrolMember } from '../generated'
 import { demoBuildings, demoStreets, fromDisplay, mapFeature, streetCoverage, toDisplay, trackLines, walkFixes, walkRoute, lineLength, type MockStreet } from './mockGeo'
 
 export interface SpatialCtx {

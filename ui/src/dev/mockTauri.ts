@@ -23,7 +23,7 @@ import type {
   TimelineEntry,
 } from '../generated'
 import { gridsOfUser } from '../lib/names'
-import type { NearbyCase, NewCase, PatrolHistoryItem } from '../lib/pendingTypes'
+import type { NearbyCase, NewCase, PatrolHistoryItem } from '../generated'
 import { along, demoStreets, haversine } from './mockGeo'
 import { createSpatial } from './mockSpatial'
 import { planCases } from './mockHistory'
