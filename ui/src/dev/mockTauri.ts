@@ -527,7 +527,8 @@ async function handle(cmd: string, a: Record<string, unknown> | Uint8Array | und
       const refusal = appendRefusal(u.role, st, e.kind)
       if (refusal) fail(refusal, `${e.kind} is not possible for a ${u.role} while the case is ${st}`)
       const department = departmentFor(u, e)
-      const at = Math.max(now, ...Object.values(m.c.events).map((x) => (x?.at ?? 0) + 1))
+      // As Rust: the step's own device time, else now (kept after the others so the fold keeps its order).
+      const at = e.at ?? Math.max(now, ...Object.values(m.c.events).map((x) => (x?.at ?? 0) + 1))
       for (const p of e.photos) m.c.photos[p.hash] = photoRef(p, u.id, at)
       const ev = event(e.kind, u.id, u.role, at, e.note, e.photos.map((p) => p.hash), department, now)
       m.c.events[ev.id] = ev
