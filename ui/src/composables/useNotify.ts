@@ -13,6 +13,10 @@ export function useNotify() {
       showFailToast({ message: text, duration: 3000, wordBreak: 'break-word', className: 'gp-toast-fail' })
       return text
     },
+    /** A failure the screen itself found (a form to correct), in its own words. */
+    failText(message: string): void {
+      showFailToast({ message, duration: 3000, wordBreak: 'break-word', className: 'gp-toast-fail' })
+    },
     ok(message: string): void {
       showSuccessToast({ message, duration: 1200, className: 'gp-toast-ok' })
     },

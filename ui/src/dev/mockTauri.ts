@@ -30,6 +30,8 @@ import { planCases } from './mockHistory'
 import { createOffice } from './mockOffice'
 import { createDevice, NEWBIE } from './mockDevice'
 import { DEFAULT_RATING_RULES } from '../lib/rating'
+import { allowedActions, appendRefusal, isOpen, roleMay, transition } from '../lib/workflow'
+import { uuidV7 } from './mockIds'
 import demo from '../../../core/data/demo.json'
 import categories from '../../../core/data/categories.json'
 
@@ -48,54 +50,6 @@ type Err = { code: string; message: string }
 const fail = (code: ErrorCode, message: string): never => {
   throw { code, message } satisfies Err
 }
-
-// --- workflow (a copy of core/src/workflow/rules.rs, for the mock only) ---
-function isOpen(s: CaseStatus): boolean {
-  return !['closed', 'deferred', 'voided'].includes(s)
-}
-function transition(s: CaseStatus, k: EventKind): CaseStatus | null {
-  if (s === 'voided') return null
-  if (k === 'voided') return 'voided'
-  const any = (...xs: CaseStatus[]) => xs.includes(s)
-  if (k === 'handled_on_spot' && any('reported', 'relapsed', 'rework', 'deferred')) return 'handled'
-  if (k === 'escalated' && any('reported', 'relapsed', 'deferred')) return 'escalated'
-  if (k === 'accepted' && any('escalated', 'deferred')) return 'accepted'
-  if (k === 'dispatched' && any('escalated', 'accepted', 'dispatched', 'rework', 'deferred')) return 'dispatched'
-  if (k === 'handled' && any('dispatched', 'rework', 'deferred')) return 'handled'
-  if (k === 'verified' && any('handled')) return 'verified'
-  if (k === 'closed' && any('handled', 'verified')) return 'closed'
-  if (k === 'returned_for_rework' && any('handled', 'verified')) return 'rework'
-  if (k === 'look_back_passed' && any('closed')) return 'closed'
-  if (k === 'relapsed' && any('closed')) return 'relapsed'
-  if (k === 'deferred' && isOpen(s)) return 'deferred'
-  return null
-}
-function roleMay(r: Role, k: EventKind): boolean {
-  switch (k) {
-    case 'reported':
-      return r !== 'department'
-    case 'handled_on_spot':
-      return ['grid_worker', 'grid_leader', 'admin'].includes(r)
-    case 'escalated':
-      return ['grid_worker', 'grid_leader', 'supervisor', 'admin'].includes(r)
-    case 'accepted':
-    case 'dispatched':
-    case 'deferred':
-    case 'voided':
-      return ['grid_leader', 'supervisor', 'street_leader', 'admin'].includes(r)
-    case 'handled':
-      return ['department', 'admin'].includes(r)
-    case 'look_back_passed':
-    case 'relapsed':
-      return ['grid_worker', 'grid_leader', 'supervisor', 'admin'].includes(r)
-    default:
-      return r !== 'department'
-  }
-}
-const ALL_KINDS: EventKind[] = [
-  'reported', 'handled_on_spot', 'escalated', 'accepted', 'dispatched', 'handled', 'verified', 'closed',
-  'returned_for_rework', 'look_back_passed', 'relapsed', 'deferred', 'voided',
-]
 
 // --- state ---
 interface MockCase {
@@ -116,7 +70,8 @@ const id = (p: string) => `${p}-${(seq++).toString(36)}${Math.random().toString(
 const user = () => reference.users.find((u) => u.id === session?.user_id)
 
 function fold(c: CaseDetail['case']) {
-  const events = Object.values(c.events).sort((a, b) => a.at - b.at || a.id.localeCompare(b.id))
+  // Ties in time keep the order of writing (Rust follows each event's `after` link).
+  const events = Object.values(c.events).sort((a, b) => a.at - b.at)
   let status: CaseStatus = 'reported'
   let since = c.created_at
   let closedAt: number | null = null
@@ -179,7 +134,7 @@ function detail(m: MockCase): CaseDetail {
     sla,
     sla_state: state,
     lookback_due: lookbackDue(m.c, f),
-    actions: ALL_KINDS.filter((k) => k !== 'reported' && roleMay(role, k) && transition(f.status, k) !== null),
+    actions: allowedActions(role, f.status),
     synced: m.synced,
   }
 }
@@ -207,8 +162,13 @@ function photoRef(pick: PhotoPick, by: string, at: number): PhotoRef {
   }
 }
 
-function event(kind: EventKind, actor: string, role: Role, at: number, note = '', photos: string[] = [], department: string | null = null): CaseEvent {
-  return { id: id('ev'), kind, actor, role, at, after: [], note, photos, department }
+/**
+ * An event dated `at`. Its id is a UUIDv7 of when it is written, as Rust's:
+ * `recorded` (now) for what the user enters, else `at` (seeded history was
+ * "written" when it happened).
+ */
+function event(kind: EventKind, actor: string, role: Role, at: number, note = '', photos: string[] = [], department: string | null = null, recorded = at): CaseEvent {
+  return { id: uuidV7(recorded), kind, actor, role, at, after: [], note, photos, department }
 }
 
 const demoLines = demoStreets(reference)
@@ -483,6 +443,15 @@ const device = createDevice({
   passwordSet: (username) => office.passwordSet(username),
 })
 
+/** The department a step records, as Rust's `department_for`: a dispatch names a known one, a department's feedback its own. */
+function departmentFor(u: Reference['users'][number], step: NewEvent): string | null {
+  if (step.kind === 'handled' && u.role === 'department') return u.units[0] ?? null
+  if (step.kind !== 'dispatched') return null
+  const dept = step.department ?? fail('missing_department', 'a dispatch needs a department')
+  if (!reference.org.departments.some((d) => d.id === dept)) fail('invalid', `unknown department ${dept}`)
+  return dept
+}
+
 async function handle(cmd: string, a: Record<string, unknown> | Uint8Array | undefined): Promise<unknown> {
   const args = (a ?? {}) as Record<string, unknown>
   const now = Date.now()
@@ -528,11 +497,23 @@ async function handle(cmd: string, a: Record<string, unknown> | Uint8Array | und
         links: { patrol: n.patrol, related: n.related ?? [] }, events: {},
       }
       for (const p of n.photos) c.photos[p.hash] = photoRef(p, u.id, at)
-      const r = event('reported', u.id, u.role, at, '', n.photos.filter((p) => p.role === 'before').map((p) => p.hash))
+      const r = event('reported', u.id, u.role, at, '', n.photos.filter((p) => p.role !== 'after').map((p) => p.hash), null, now)
       c.events[r.id] = r
-      if (n.handled_on_spot) {
-        const h = event('handled_on_spot', u.id, u.role, at + 1, '', n.photos.filter((p) => p.role === 'after').map((p) => p.hash))
-        c.events[h.id] = h
+      // As Rust: the on-the-spot handling first, then the 补录 steps, each checked in turn;
+      // nothing is stored when one is refused.
+      const steps: NewEvent[] = n.handled_on_spot
+        ? [{ kind: 'handled_on_spot', note: '', photos: n.photos.filter((p) => p.role === 'after'), department: null, at }]
+        : []
+      steps.push(...(n.history ?? []))
+      let status: CaseStatus = 'reported'
+      for (const step of steps) {
+        const refusal = appendRefusal(u.role, status, step.kind)
+        if (refusal) fail(refusal, `${step.kind} is not possible for a ${u.role} while the case is ${status}`)
+        const department = departmentFor(u, step)
+        for (const p of step.photos) c.photos[p.hash] = photoRef(p, u.id, at)
+        const ev = event(step.kind, u.id, u.role, Math.max(step.at ?? at, at), step.note, step.photos.map((p) => p.hash), department, now)
+        c.events[ev.id] = ev
+        status = transition(status, step.kind) ?? status
       }
       cases.set(c.id, { c, synced: false, author: u.id })
       if (n.patrol) spatial.addCase(n.patrol, c.id, at)
@@ -543,12 +524,13 @@ async function handle(cmd: string, a: Record<string, unknown> | Uint8Array | und
       const e = args.event as NewEvent
       const u = me()
       const st = fold(m.c).status
-      if (!roleMay(u.role, e.kind)) fail('role_not_permitted', `a ${u.role} may not record ${e.kind}`)
-      if (transition(st, e.kind) === null) fail('not_allowed_in_state', `${e.kind} is not possible while the case is ${st}`)
-      if (e.kind === 'dispatched' && !e.department) fail('missing_department', 'a dispatch needs a department')
-      const at = Math.max(now, ...Object.values(m.c.events).map((x) => (x?.at ?? 0) + 1))
+      const refusal = appendRefusal(u.role, st, e.kind)
+      if (refusal) fail(refusal, `${e.kind} is not possible for a ${u.role} while the case is ${st}`)
+      const department = departmentFor(u, e)
+      // As Rust: the step's own device time, else now (kept after the others so the fold keeps its order).
+      const at = e.at ?? Math.max(now, ...Object.values(m.c.events).map((x) => (x?.at ?? 0) + 1))
       for (const p of e.photos) m.c.photos[p.hash] = photoRef(p, u.id, at)
-      const ev = event(e.kind, u.id, u.role, at, e.note, e.photos.map((p) => p.hash), e.department)
+      const ev = event(e.kind, u.id, u.role, at, e.note, e.photos.map((p) => p.hash), department, now)
       m.c.events[ev.id] = ev
       edited(m, me().id)
       return detail(m)
