@@ -61,6 +61,7 @@ pub fn run() {
         .register_asynchronous_uri_scheme_protocol("tiles", tiles_protocol::handle)
         .invoke_handler(tauri::generate_handler![
             commands::session::session_get,
+            commands::session::clock_now,
             commands::session::server_probe,
             commands::session::login,
             commands::session::logout,

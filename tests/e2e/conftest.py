@@ -74,24 +74,58 @@ def display():
     xvfb.terminate()
 
 
+class Server:
+    """A real sync server with embedded SQLite and the demo street office.
+    `restart(**env)` stops it and starts it again on the same data and port
+    (for example with GRIDPATROL_TEST_CLOCK_OFFSET, weeks later)."""
+
+    def __init__(self, binaries, **env):
+        self.binary = binaries["server"]
+        self.data = Path(tempfile.mkdtemp(prefix="gp-e2e-server-"))
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = None
+        self.start(**env)
+
+    def start(self, **extra):
+        env = dict(
+            os.environ,
+            GRIDPATROL_LISTEN=f"127.0.0.1:{self.port}",
+            GRIDPATROL_DATABASE_URL=f"sqlite://{self.data}/server.sqlite",
+            GRIDPATROL_BLOB_DIR=str(self.data / "blobs"),
+            RUST_LOG="warn",
+            **extra,
+        )
+        self.proc = subprocess.Popen([str(self.binary), "serve", "--demo"], env=env)
+        wait_http(self.url + "/v1/health")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+    def restart(self, **env):
+        self.stop()
+        self.start(**env)
+
+    def close(self):
+        self.stop()
+        shutil.rmtree(self.data, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def server(binaries):
-    data = Path(tempfile.mkdtemp(prefix="gp-e2e-server-"))
-    port = free_port()
-    env = dict(
-        os.environ,
-        GRIDPATROL_LISTEN=f"127.0.0.1:{port}",
-        GRIDPATROL_DATABASE_URL=f"sqlite://{data}/server.sqlite",
-        GRIDPATROL_BLOB_DIR=str(data / "blobs"),
-        RUST_LOG="warn",
-    )
-    proc = subprocess.Popen([str(binaries["server"]), "serve", "--demo"], env=env)
-    url = f"http://127.0.0.1:{port}"
-    wait_http(url + "/v1/health")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
-    shutil.rmtree(data, ignore_errors=True)
+    """The one server most scenarios share (their users do not overlap)."""
+    s = Server(binaries)
+    yield s.url
+    s.close()
+
+
+@pytest.fixture
+def own_server(binaries):
+    """A server of the test's own, for tests that restart it."""
+    s = Server(binaries)
+    yield s
+    s.close()
 
 
 @pytest.fixture
@@ -105,24 +139,31 @@ def link(server):
 
 
 class App:
-    """One app instance: its own tauri-driver, data folder and session."""
+    """One app instance: its own tauri-driver, data folder and session.
+    `restart(**env)` quits the app and starts it again on the same data
+    folder and key (as after a reboot), with more environment."""
 
-    def __init__(self, binaries, display, name):
+    def __init__(self, binaries, display, name, **env):
         self.name = name
+        self.binary = binaries["app"]
+        self.display = display
         self.data = Path(tempfile.mkdtemp(prefix=f"gp-e2e-{name}-"))
         # The database key lives outside the data folder, as the OS keystore would keep it.
         self.key_dir = Path(tempfile.mkdtemp(prefix=f"gp-e2e-{name}-key-"))
+        self._start(env)
+
+    def _start(self, extra):
         self.port = free_port()
-        env = dict(os.environ, DISPLAY=display, GRIDPATROL_DATA_DIR=str(self.data),
+        env = dict(os.environ, DISPLAY=self.display, GRIDPATROL_DATA_DIR=str(self.data),
                    GRIDPATROL_KEY_FILE=str(self.key_dir / "device-key.hex"),
-                   GRIDPATROL_LOCATION="30.2712,120.1613", RUST_LOG="warn")
+                   GRIDPATROL_LOCATION="30.2712,120.1613", RUST_LOG="warn", **extra)
         self.driver_proc = subprocess.Popen(
             ["tauri-driver", "--port", str(self.port), "--native-port", str(free_port())],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         wait_http(f"http://127.0.0.1:{self.port}/status")
         options = ArgOptions()
-        options.set_capability("tauri:options", {"application": str(binaries["app"])})
+        options.set_capability("tauri:options", {"application": str(self.binary)})
         options.set_capability("browserName", "wry")
         self.driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{self.port}", options=options)
         # The app runs on this machine: send file paths as they are, not
@@ -130,6 +171,17 @@ class App:
         self.driver.file_detector = UselessFileDetector()
         self.driver.set_window_size(*PHONE)
         self.driver.implicitly_wait(0)
+
+    def _stop(self):
+        try:
+            self.driver.quit()
+        finally:
+            self.driver_proc.terminate()
+            self.driver_proc.wait(timeout=10)
+
+    def restart(self, **env):
+        self._stop()
+        self._start(env)
 
     def shot(self, name):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -139,10 +191,8 @@ class App:
 
     def close(self):
         try:
-            self.driver.quit()
+            self._stop()
         finally:
-            self.driver_proc.terminate()
-            self.driver_proc.wait(timeout=10)
             shutil.rmtree(self.data, ignore_errors=True)
             shutil.rmtree(self.key_dir, ignore_errors=True)
 
@@ -151,8 +201,8 @@ class App:
 def make_app(binaries, display):
     apps = []
 
-    def make(name):
-        app = App(binaries, display, name)
+    def make(name, **env):
+        app = App(binaries, display, name, **env)
         apps.append(app)
         return app
 

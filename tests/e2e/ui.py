@@ -41,7 +41,13 @@ def click(app, testid, timeout=TIMEOUT):
     deadline = time.time() + timeout
     while True:
         try:
-            find(app, testid, timeout).click()
+            el = find(app, testid, timeout)
+            try:
+                el.click()
+            except (ElementClickInterceptedException, ElementNotInteractableException):
+                # Below the fold or under the bottom bar: bring it to the middle first.
+                app.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", el)
+                el.click()
             return
         except (ElementClickInterceptedException, ElementNotInteractableException, StaleElementReferenceException):
             if time.time() > deadline:
@@ -52,6 +58,7 @@ def click(app, testid, timeout=TIMEOUT):
 
 def type_into(app, testid, text):
     el = find(app, testid)
+    app.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", el)
     # clear() does not reach Vue's model; select-all + delete does.
     el.send_keys(Keys.CONTROL, "a")
     el.send_keys(Keys.BACKSPACE)
@@ -114,8 +121,11 @@ def case_ids(app):
     return [r.get_attribute("data-testid").removeprefix("case-row-") for r in case_rows(app)]
 
 
-def report(app, description, category="E0201", search="小广告", photo=None, on_spot=False):
-    """Reports a problem from the Today screen; returns the new case's id."""
+def report(app, description, category="E0201", search="小广告", photo=None, on_spot=False, after_photo=None,
+           expect_hint=None):
+    """Reports a problem from the Today screen (inside the running patrol,
+    if one runs); returns the new case's id. `expect_hint`: the case the
+    duplicate hint must show before saving anyway."""
     before = set(case_ids(app))
     go(app, "/today")
     click(app, "today-report")
@@ -129,6 +139,12 @@ def report(app, description, category="E0201", search="小广告", photo=None, o
     type_into(app, "description-input", description)
     if on_spot:
         click(app, "handled-on-spot")
+        if after_photo is not None:
+            find(app, "after-photo-input").send_keys(str(after_photo))
+            wait_for(app, "after photo staged", lambda: attr(app, "after-photo-input-item-0", "data-status") == "ready")
+    if expect_hint is not None:
+        find(app, f"nearby-{expect_hint}")
+        app.shot("duplicate-hint")
     click(app, "save-case")
     wait_for(app, "report saved", lambda: not present(app, "report-page"))
     new = [c for c in case_ids(app) if c not in before]
@@ -167,3 +183,27 @@ def act(app, kind, note="", department=None, photo=None, also_close=None):
 def timeline_kinds(app):
     return [e.get_attribute("data-kind") for e in
             app.driver.find_elements(By.CSS_SELECTOR, '[data-testid^="timeline-entry-"]')]
+
+
+def actions(app):
+    """The workflow steps the open case offers this user."""
+    return [b.get_attribute("data-testid").removeprefix("action-") for b in
+            app.driver.find_elements(By.CSS_SELECTOR, '[data-testid="case-actions"] [data-testid^="action-"]')]
+
+
+def add_evidence(app, note, photo=None):
+    """Adds a note (and a photo) to the open case: 补充, a timeline entry of its own."""
+    type_into(app, "evidence-note", note)
+    if photo is not None:
+        find(app, "add-photo-input").send_keys(str(photo))
+        wait_for(app, "photo staged", lambda: attr(app, "add-photo-input-item-0", "data-status") == "ready")
+    click(app, "evidence-confirm")
+    wait_for(app, "evidence added", lambda: "evidence_added" in timeline_kinds(app))
+
+
+def choose(app, testid, value):
+    """Picks an option of a native <select> by its value."""
+    from selenium.webdriver.support.ui import Select
+    el = find(app, testid)
+    app.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", el)
+    Select(el).select_by_value(value)

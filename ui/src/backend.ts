@@ -81,6 +81,8 @@ async function call<T>(cmd: string, args?: InvokeArgs): Promise<T> {
 
 export const backend = {
   sessionGet: () => call<SessionInfo | null>('session_get'),
+  /** Rust's clock (the same as the system's, except under a test clock). */
+  clockNow: () => call<number>('clock_now'),
   /** What a server is before logging in: https or not, its certificate's fingerprint, the pin kept for it. */
   serverProbe: (server: string) => call<ServerProbe>('server_probe', { server }),
   login: (server: string, username: string, password: string, options: LoginOptions = PLAIN_LOGIN) =>

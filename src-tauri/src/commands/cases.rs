@@ -1,7 +1,6 @@
 //! Cases: list, read, report, act, attach photos, the overview.
 
 use gridpatrol_core::store::{CaseDetail, CaseFilter, CasePage, GridStats, NewCase, NewEvent, PhotoPick};
-use gridpatrol_core::time::now_ms;
 use tauri::State;
 
 use crate::error::AppResult;
@@ -9,13 +8,15 @@ use crate::state::AppState;
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn cases_list(state: State<'_, AppState>, filter: CaseFilter) -> AppResult<CasePage> {
-    Ok(state.store().list_cases(&filter, now_ms())?)
+    let store = state.store();
+    Ok(store.list_cases(&filter, store.now())?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn case_get(state: State<'_, AppState>, id: String) -> AppResult<CaseDetail> {
     let actor = state.actor().ok();
-    Ok(state.store().get_case(&id, actor.as_ref(), now_ms())?)
+    let store = state.store();
+    Ok(store.get_case(&id, actor.as_ref(), store.now())?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -45,5 +46,6 @@ pub async fn case_attach_photos(
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn grid_stats(state: State<'_, AppState>) -> AppResult<Vec<GridStats>> {
-    Ok(state.store().grid_stats(now_ms())?)
+    let store = state.store();
+    Ok(store.grid_stats(store.now())?)
 }

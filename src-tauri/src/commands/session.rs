@@ -20,6 +20,13 @@ pub async fn session_get(state: State<'_, AppState>) -> AppResult<Option<Session
     Ok(session::load(&store)?.filter(|s| !s.token.is_empty()).map(|s| s.info(store.device_id())))
 }
 
+/// The app's clock (shifted by `GRIDPATROL_TEST_CLOCK_OFFSET` in tests), so
+/// that the UI's countdowns agree with what Rust calls due.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn clock_now(state: State<'_, AppState>) -> AppResult<i64> {
+    Ok(state.store().now())
+}
+
 /// What the login screen shows before anything secret is sent.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn server_probe(state: State<'_, AppState>, server: String) -> AppResult<ServerProbe> {

@@ -459,6 +459,8 @@ async function handle(cmd: string, a: Record<string, unknown> | Uint8Array | und
   const done = spatial.handle(cmd, args) ?? device.handle(cmd, args) ?? (await office.handle(cmd, args))
   if (done) return done.value
   switch (cmd) {
+    case 'clock_now':
+      return Date.now()
     case 'session_get':
       return session
     case 'login': {

@@ -1,3 +1,4 @@
+import { appNow } from './clock'
 // Formatting of times, durations and counts. Functions that produce words take
 // the i18n translator so they work in both languages (and are testable).
 export type Translate = (key: string, params?: Record<string, unknown>) => string
@@ -45,7 +46,7 @@ export function formatRelative(at: number, now: number, t: Translate): string {
 }
 
 /** 5月3日 / May 3 (with the year when it is not this year's). */
-export function formatDate(at: number, t: Translate, now: number = Date.now()): string {
+export function formatDate(at: number, t: Translate, now: number = appNow()): string {
   const d = new Date(at)
   const sameYear = d.getFullYear() === new Date(now).getFullYear()
   const params = { y: d.getFullYear(), m: d.getMonth() + 1, d: d.getDate() }
@@ -59,7 +60,7 @@ export function formatTime(at: number): string {
 }
 
 /** 5月3日 14:05 */
-export function formatDateTime(at: number, t: Translate, now: number = Date.now()): string {
+export function formatDateTime(at: number, t: Translate, now: number = appNow()): string {
   return `${formatDate(at, t, now)} ${formatTime(at)}`
 }
 

@@ -3,6 +3,7 @@ import { ref } from 'vue'
 import { backend, toBackendError, type BackendError } from '../backend'
 import { neighbourAt } from '../lib/period'
 import type { Dashboard, DashboardGranularity, DashboardQuery } from '../lib/pendingTypes'
+import { appNow } from '../lib/clock'
 
 /** How many periods the trend shows. */
 export const TREND_LENGTH: Record<DashboardGranularity, number> = { week: 8, month: 6 }
@@ -21,7 +22,7 @@ export const useDashboardStore = defineStore('dashboard', () => {
   let loadedKey = ''
   let generation = 0
 
-  function query(now = Date.now()): DashboardQuery {
+  function query(now = appNow()): DashboardQuery {
     return { granularity: granularity.value, at: at.value ?? now, trend: TREND_LENGTH[granularity.value] }
   }
 
@@ -29,7 +30,7 @@ export const useDashboardStore = defineStore('dashboard', () => {
   async function load(force = false): Promise<void> {
     const q = query()
     const key = `${q.granularity}|${at.value ?? 'now'}`
-    if (!force && data.value && key === loadedKey && Date.now() - loadedAt < FRESH_MS) return
+    if (!force && data.value && key === loadedKey && appNow() - loadedAt < FRESH_MS) return
     const gen = ++generation
     loading.value = true
     error.value = null
@@ -37,7 +38,7 @@ export const useDashboardStore = defineStore('dashboard', () => {
       const d = await backend.dashboardGet(q)
       if (gen !== generation) return
       data.value = d
-      loadedAt = Date.now()
+      loadedAt = appNow()
       loadedKey = key
     } catch (e) {
       if (gen !== generation) return
@@ -51,14 +52,14 @@ export const useDashboardStore = defineStore('dashboard', () => {
     if (g === granularity.value) return Promise.resolve()
     granularity.value = g
     // Keep the same moment: the month of the selected week, the week of… the current one.
-    at.value = data.value && at.value !== null ? Math.min(data.value.period.to - 1, Date.now()) : null
+    at.value = data.value && at.value !== null ? Math.min(data.value.period.to - 1, appNow()) : null
     return load()
   }
 
   function step(dir: -1 | 1): Promise<void> {
     if (!data.value) return Promise.resolve()
     const next = neighbourAt(data.value.period, dir)
-    at.value = next > Date.now() ? null : next
+    at.value = next > appNow() ? null : next
     return load()
   }
 
