@@ -261,6 +261,7 @@ async fn main() -> anyhow::Result<()> {
                 until: until.as_deref().map(parse_time).transpose()?,
                 action_prefix: action,
                 limit,
+                offset: 0,
             };
             for e in service.audit_log(&q).await? {
                 let at = chrono::DateTime::from_timestamp_millis(e.at).map(|t| t.to_rfc3339()).unwrap_or_default();

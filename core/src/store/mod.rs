@@ -15,6 +15,7 @@ mod cases;
 pub mod docs;
 mod error;
 pub mod index;
+mod office;
 mod patrols;
 mod remote;
 pub mod schema;
@@ -29,6 +30,7 @@ use std::sync::Arc;
 use automerge::ActorId;
 use rusqlite::{Connection, OptionalExtension, params};
 
+pub(crate) use cases::timers as case_timers;
 pub use error::StoreError;
 pub use remote::RemoteApply;
 pub use sync_state::{DirtyDoc, SyncBookkeeping};

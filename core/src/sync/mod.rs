@@ -3,11 +3,13 @@
 //! - [`wire`]: the versioned protocol types (CBOR over HTTP); no IO.
 //! - [`engine`]: the sans-IO device side: build a request from the store,
 //!   apply a response to it.
+//! - [`office_wire`]: the office's API types (dashboard, exports, admin).
 //! - [`progress`]: what the UI shows while syncing and after.
 //! - `client` (feature `client`): the HTTP client (reqwest + rustls) with
 //!   retries, backoff and resumable photo uploads.
 
 pub mod engine;
+pub mod office_wire;
 pub mod pin;
 pub mod progress;
 pub mod run;
@@ -19,6 +21,8 @@ pub mod wire;
 pub mod auto;
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "client")]
+mod office_client;
 #[cfg(feature = "client")]
 pub mod tls;
 
