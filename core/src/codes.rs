@@ -118,14 +118,23 @@ codes! {
     Database = "database", "本机数据库出错", "Local database error";
     DocumentInvalid = "document_invalid", "记录数据有误", "The record's data is invalid";
     MissingDepartment = "missing_department", "请选择派往的部门", "Choose the department to dispatch to";
-    PhotoUnsupportedFormat = "photo_unsupported_format", "不支持该照片格式（如 HEIC），请使用 JPEG 或 PNG", "Unsupported photo format (e.g. HEIC); use JPEG or PNG";
+    PhotoUnsupportedFormat = "photo_unsupported_format", "不支持该照片格式（如 HEIC），请使用 JPEG 或 PNG。苹果手机：设置 › 相机 › 格式 › 兼容性最佳", "Unsupported photo format (e.g. HEIC); use JPEG or PNG. iPhone: Settings › Camera › Formats › Most Compatible";
     PhotoTooLarge = "photo_too_large", "照片太大，无法处理", "The photo is too large to process";
     PhotoInvalid = "photo_invalid", "无法识别该照片文件", "The photo file cannot be read";
     Invalid = "invalid", "填写的内容有误", "Invalid input";
     PatrolEnded = "patrol_ended", "本次巡查已结束", "This patrol has ended";
+    JoinCodeInvalid = "join_code_invalid", "加入码不正确，请核对发起人手机上的码", "Wrong join code; check the code on the starter's phone";
+    AlreadyInPatrol = "already_in_patrol", "您还有一次巡查正在进行，请先结束", "You are still on another patrol; end it first";
+    PartEnded = "part_ended", "您在本次巡查中的部分已结束，不能再加入", "Your part of this patrol has ended; you cannot rejoin";
     NoReference = "no_reference", "尚无基础数据，请先联网登录或同步", "No reference data yet; log in once while online";
     NewerDatabase = "newer_database", "本机数据来自更新版本的应用，请升级应用", "The local data is from a newer app; please update";
-    ExportFailed = "export_failed", "文件未能保存，请换一个位置再试", "The file could not be saved; try another place";
+    ExportFailed = "export_failed", "文件未能保存，请换一个位置再试", "The file could not be saved; try another location";
+    // The app itself.
+    Timeout = "timeout", "连接服务器超时", "The server did not answer in time";
+    NoBackend = "no_backend", "未连接到应用后台", "The app's back end is not connected";
+    NoGrid = "no_grid", "您没有负责的网格", "You have no grid assigned";
+    NeedCategory = "need_category", "请选择问题类别", "Choose a category";
+    SyncPartial = "sync_partial", "部分内容未能同步", "Some items did not sync";
     PendingForOther = "pending_for_other", "这条记录还有其他用户未同步的修改，需等该用户登录同步后才能修改", "Another user's changes to this record have not synced yet; they sync when that user logs in";
 }
 

@@ -60,6 +60,7 @@ pub fn reference() -> Reference {
         categories: categories(),
         calendar: demo.calendar,
         rating_rules: Default::default(),
+        map: Default::default(),
     }
 }
 

@@ -30,6 +30,7 @@ fn patrol_doc() -> Patrol {
         started_by: WANG.into(),
         started_at: t("2026-12-04 06:00"),
         ended_at: Some(t("2026-12-04 08:00")),
+        closed_at: None,
         track: (0..4)
             .map(|i| TrackPoint {
                 at: t("2026-12-04 06:00") + i * 60_000,

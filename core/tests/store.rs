@@ -228,7 +228,11 @@ fn a_morning_patrol_from_start_to_summary() {
     found.patrol = Some(id.clone());
     e.store.create_case(&e.worker, found).unwrap();
     let done = e.store.end_patrol(&e.worker, &id, "一切正常").unwrap();
-    assert_eq!(done.patrol.track.len(), 2);
+    // The tracks are the map's (per member); the detail counts them.
+    assert!(done.patrol.track.is_empty());
+    assert_eq!(done.members.len(), 1);
+    assert_eq!(done.members[0].track_points, 2);
+    assert_eq!(done.members[0].ended_at, done.patrol.ended_at);
     assert_eq!(done.summary.streets_checked, 2);
     assert_eq!(done.summary.streets_total, p.streets.len() as u32);
     assert_eq!(done.summary.cases_found, 2);

@@ -4,17 +4,37 @@
 
 use std::path::PathBuf;
 
+use gridpatrol_core::codes::ErrorCode;
 use gridpatrol_core::geo::{CoverageSettings, Crs, ImportSummary, PatrolCoverage, TrackSettings};
 use gridpatrol_core::kpi::{
     Dimension, Granularity, GridOverdue, GridRating, KpiQuery, KpiTable, Measure, Metric, RatingLevel, RatingRules,
 };
-use gridpatrol_core::model::{Department, LocationFix, OrgUnit, Reference, TrackPoint};
+use gridpatrol_core::model::{BasemapSettings, Department, LocationFix, OrgUnit, Reference, TrackPoint};
 use gridpatrol_core::store::{
-    Actor, CaseDetail, CaseFilter, CasePage, GridStats, NewCase, NewEvent, PatrolDetail, PatrolListItem, StagedPhoto,
-    UnsyncedSummary,
+    Actor, CaseDetail, CaseFilter, CasePage, GridStats, LatLon, MapLayers, MapQuery, NearbyCase, NewCase, NewEvent,
+    PatrolDetail, PatrolHistoryFilter, PatrolHistoryItem, PatrolListItem, StagedPhoto, UnsyncedSummary,
 };
+use gridpatrol_core::store::{WaitingWork, WipeReport};
+use gridpatrol_core::sync::schedule::{AutoSyncStatus, SyncTrouble};
+use gridpatrol_core::sync::session::{LogoutResult, ServerProbe};
 use gridpatrol_core::sync::{SessionInfo, SyncProgress, SyncReport};
 use ts_rs::{Config, TS};
+
+/// The one list of error codes with both texts, as a table the UI's
+/// locale files are built from (a code without a text cannot exist).
+fn write_error_texts(out: &std::path::Path) {
+    let mut ts = String::from(
+        "// Generated from core/src/codes.rs; do not edit.\nimport type { ErrorCode } from './ErrorCode'\n\n\
+         /** Every error code with its zh-CN and English text. */\n\
+         export const ERROR_TEXTS: Record<ErrorCode, { zh: string; en: string }> = {\n",
+    );
+    for &c in ErrorCode::ALL {
+        let (zh, en) = (serde_json::to_string(c.zh()).unwrap(), serde_json::to_string(c.en()).unwrap());
+        ts.push_str(&format!("  {}: {{ zh: {zh}, en: {en} }},\n", c.as_str()));
+    }
+    ts.push_str("}\n\n/** Every error code, in the Rust list's order. */\nexport const ERROR_CODES = Object.keys(ERROR_TEXTS) as ErrorCode[]\n");
+    std::fs::write(out.join("errorTexts.ts"), ts).unwrap();
+}
 
 #[test]
 fn export_typescript_bindings() {
@@ -55,11 +75,26 @@ fn export_typescript_bindings() {
     RatingLevel::export_all(&cfg).unwrap();
     RatingRules::export_all(&cfg).unwrap();
     Measure::export_all(&cfg).unwrap();
+    MapQuery::export_all(&cfg).unwrap();
+    MapLayers::export_all(&cfg).unwrap();
+    LatLon::export_all(&cfg).unwrap();
+    BasemapSettings::export_all(&cfg).unwrap();
+    PatrolHistoryItem::export_all(&cfg).unwrap();
+    PatrolHistoryFilter::export_all(&cfg).unwrap();
+    NearbyCase::export_all(&cfg).unwrap();
+    ErrorCode::export_all(&cfg).unwrap();
+    WaitingWork::export_all(&cfg).unwrap();
+    WipeReport::export_all(&cfg).unwrap();
+    AutoSyncStatus::export_all(&cfg).unwrap();
+    SyncTrouble::export_all(&cfg).unwrap();
+    ServerProbe::export_all(&cfg).unwrap();
+    LogoutResult::export_all(&cfg).unwrap();
+    write_error_texts(&out);
     // An index module so the UI imports from one place.
     let mut names: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.ends_with(".ts") && n != "index.ts")
+        .filter(|n| n.ends_with(".ts") && n != "index.ts" && n != "errorTexts.ts")
         .map(|n| n.trim_end_matches(".ts").to_owned())
         .collect();
     names.sort();

@@ -31,3 +31,19 @@ fn the_main_window_may_use_core_ipc_only() {
     let platforms = cap["platforms"].as_array().unwrap();
     assert!(platforms.iter().any(|p| p == "android") && platforms.iter().any(|p| p == "iOS"), "mobile-ready");
 }
+
+#[test]
+fn the_map_may_start_its_worker_and_read_tiles() {
+    let c = config();
+    let csp = c["app"]["security"]["csp"].as_str().unwrap();
+    let directive = |name: &str| {
+        csp.split(';').map(str::trim).find(|d| d.starts_with(name)).unwrap_or_else(|| panic!("no {name}")).to_owned()
+    };
+    assert_eq!(directive("worker-src"), "worker-src 'self' blob:", "MapLibre's module worker");
+    for d in ["connect-src", "img-src"] {
+        let d = directive(d);
+        for source in ["tiles:", "http://tiles.localhost", "https://*.tianditu.gov.cn"] {
+            assert!(d.split(' ').any(|s| s == source), "{d} lacks {source}");
+        }
+    }
+}

@@ -233,6 +233,7 @@ async fn main() -> anyhow::Result<()> {
                     categories: gridpatrol_core::demo::categories(),
                     calendar: Default::default(),
                     rating_rules: Default::default(),
+                    map: Default::default(),
                 },
             };
             upsert_user(&mut reference, &admin, "管理员", Role::Admin, vec![])?;

@@ -94,14 +94,27 @@ def server(binaries):
     shutil.rmtree(data, ignore_errors=True)
 
 
+@pytest.fixture
+def link(server):
+    """A cuttable link to the shared server (see link.py)."""
+    from link import Link
+    port = int(server.rsplit(":", 1)[1])
+    lk = Link(port)
+    yield lk
+    lk.close()
+
+
 class App:
     """One app instance: its own tauri-driver, data folder and session."""
 
     def __init__(self, binaries, display, name):
         self.name = name
         self.data = Path(tempfile.mkdtemp(prefix=f"gp-e2e-{name}-"))
+        # The database key lives outside the data folder, as the OS keystore would keep it.
+        self.key_dir = Path(tempfile.mkdtemp(prefix=f"gp-e2e-{name}-key-"))
         self.port = free_port()
         env = dict(os.environ, DISPLAY=display, GRIDPATROL_DATA_DIR=str(self.data),
+                   GRIDPATROL_KEY_FILE=str(self.key_dir / "device-key.hex"),
                    GRIDPATROL_LOCATION="30.2712,120.1613", RUST_LOG="warn")
         self.driver_proc = subprocess.Popen(
             ["tauri-driver", "--port", str(self.port), "--native-port", str(free_port())],
@@ -131,6 +144,7 @@ class App:
             self.driver_proc.terminate()
             self.driver_proc.wait(timeout=10)
             shutil.rmtree(self.data, ignore_errors=True)
+            shutil.rmtree(self.key_dir, ignore_errors=True)
 
 
 @pytest.fixture

@@ -4,82 +4,11 @@ leader's app (its own data folder) syncs, sees the case and its photo,
 escalates it; the worker syncs and sees the new status. Screenshots at
 phone size go to tests/artifacts/."""
 
-import time
-
-from selenium.common.exceptions import (ElementClickInterceptedException, NoSuchElementException,
-                                        StaleElementReferenceException)
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
 
 from conftest import photos_dir
 
-TIMEOUT = 30
-
-
-def find(app, testid, timeout=TIMEOUT):
-    deadline = time.time() + timeout
-    while True:
-        try:
-            el = app.driver.find_element(By.CSS_SELECTOR, f'[data-testid="{testid}"]')
-            if el.is_displayed() or el.tag_name == "input":
-                return el
-        except (NoSuchElementException, StaleElementReferenceException):
-            pass
-        if time.time() > deadline:
-            app.shot(f"missing-{testid}")
-            raise AssertionError(f"{app.name}: no element {testid}")
-        time.sleep(0.2)
-
-
-def click(app, testid, timeout=TIMEOUT):
-    deadline = time.time() + timeout
-    while True:
-        try:
-            find(app, testid, timeout).click()
-            return
-        except (ElementClickInterceptedException, StaleElementReferenceException):
-            if time.time() > deadline:
-                raise
-            time.sleep(0.2)
-
-
-def type_into(app, testid, text):
-    el = find(app, testid)
-    # clear() does not reach Vue's model; select-all + delete does.
-    el.send_keys(Keys.CONTROL, "a")
-    el.send_keys(Keys.BACKSPACE)
-    el.send_keys(text)
-
-
-def wait_for(app, what, predicate, timeout=TIMEOUT):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            if predicate():
-                return
-        except (NoSuchElementException, StaleElementReferenceException):
-            pass
-        time.sleep(0.25)
-    app.shot(f"timeout-{what}")
-    raise AssertionError(f"{app.name}: timed out waiting for {what}")
-
-
-def login(app, server, username):
-    type_into(app, "login-server", server)
-    type_into(app, "login-username", username)
-    type_into(app, "login-password", "gridpatrol")
-    click(app, "login-submit")
-    find(app, "today-page")
-
-
-def sync(app):
-    click(app, "tab-sync")
-    click(app, "sync-now")
-    wait_for(app, "sync result", lambda: find(app, "sync-result").get_attribute("data-result") == "ok", 60)
-
-
-def case_rows(app):
-    return app.driver.find_elements(By.CSS_SELECTOR, '[data-testid^="case-row-"]')
+from ui import case_rows, click, find, login, sync, type_into, wait_for
 
 
 def test_patrol_report_sync_escalate(server, make_app):

@@ -22,29 +22,22 @@ import type {
   SyncReport,
   UnsyncedSummary,
 } from './generated'
-import type {
-  AdminDevice,
-  AdminUser,
-  AuditPage,
-  AuditQuery,
-  BasemapSettings,
-  CaseExportFormat,
-  CaseFilter,
-  Dashboard,
-  DashboardQuery,
-  ExportResult,
-  LatLon,
-  MapCrs,
-  MapLayers,
-  MapQuery,
-  NearbyCase,
-  NewCase,
-  NewUser,
-  OneTimePassword,
-  PatrolDetail,
-  PatrolHistoryFilter,
-  PatrolHistoryItem,
-} from './lib/pendingTypes'
+import type { BasemapSettings, CaseFilter, LatLon, MapCrs, MapLayers, MapQuery, NearbyCase, NewCase, PatrolDetail, PatrolHistoryFilter, PatrolHistoryItem } from './generated'
+import type { AdminDevice, AdminUser, AuditPage, AuditQuery, CaseExportFormat, Dashboard, DashboardQuery, ExportResult, NewUser, OneTimePassword } from './lib/pendingTypes'
+import type { AutoSyncStatus, LogoutResult, ServerProbe, WaitingWork, WipeReport } from './generated'
+
+/** How a login trusts the server (see `server_probe`) and, after a one-time password, the user's own new one. */
+export interface LoginOptions {
+  /** Set after `password_change_required`: the password the user chose. */
+  new_password: string | null
+  /** https: the certificate fingerprint the user confirmed (or the one pinned before). */
+  pin: string | null
+  /** Plain http to a server that is not this machine, after the user was warned. */
+  allow_insecure_http: boolean
+}
+
+/** A login that trusts nothing beyond what Rust checks anyway. */
+export const PLAIN_LOGIN: LoginOptions = { new_password: null, pin: null, allow_insecure_http: false }
 
 /** How every command failure reaches the UI. */
 export interface BackendError {
@@ -88,9 +81,14 @@ async function call<T>(cmd: string, args?: InvokeArgs): Promise<T> {
 
 export const backend = {
   sessionGet: () => call<SessionInfo | null>('session_get'),
-  login: (server: string, username: string, password: string) =>
-    call<SessionInfo>('login', { server, username, password }),
-  logout: () => call<null>('logout'),
+  /** What a server is before logging in: https or not, its certificate's fingerprint, the pin kept for it. */
+  serverProbe: (server: string) => call<ServerProbe>('server_probe', { server }),
+  login: (server: string, username: string, password: string, options: LoginOptions = PLAIN_LOGIN) =>
+    call<SessionInfo>('login', { server, username, password, ...options }),
+  /** `revoked: false`: offline; Rust revokes the token at the next contact. */
+  logout: () => call<LogoutResult>('logout'),
+  /** Other people's unsynced work on this device (the logged-in user excluded). */
+  waitingWork: () => call<WaitingWork[]>('waiting_work'),
   referenceGet: () => call<Reference>('reference_get'),
 
   casesList: (filter: CaseFilter) => call<CasePage>('cases_list', { filter }),
@@ -146,8 +144,13 @@ export const backend = {
   locationCurrent: async (): Promise<LocationFix | null> =>
     (await call<LocationFix | null>('location_current')) ?? platformLocation(),
 
+  /** Waits for a run that includes everything saved so far (joins an automatic run). */
   syncNow: () => call<SyncReport>('sync_now'),
   syncUnsynced: () => call<UnsyncedSummary>('sync_unsynced'),
+  /** The automatic sync's state (also pushed as the `sync-status` event). */
+  syncStatus: () => call<AutoSyncStatus>('sync_status'),
+  /** The network is back (the window's `online` event): Rust starts a run at once. */
+  syncNetworkUp: () => call<null>('sync_network_up'),
 
   // --- the office (issue 11, ui/CONTRACT-office.md) ---
 
@@ -212,11 +215,26 @@ export function photoUrl(hash: string, attempt = 0): string {
   return attempt > 0 ? `${url}?try=${attempt}` : url
 }
 
-/** Subscribes to live sync progress; resolves to the unsubscribe function. */
-export async function onSyncProgress(cb: (p: SyncProgress) => void): Promise<UnlistenFn> {
+/** Subscribes to a Tauri event; resolves to the unsubscribe function (a no-op outside Tauri). */
+async function subscribe<T>(event: string, cb: (payload: T) => void): Promise<UnlistenFn> {
   try {
-    return await listen<SyncProgress>('sync-progress', (e) => cb(e.payload))
+    return await listen<T>(event, (e) => cb(e.payload))
   } catch {
     return () => {}
   }
+}
+
+/** Live progress of any sync run, automatic or manual. */
+export function onSyncProgress(cb: (p: SyncProgress) => void): Promise<UnlistenFn> {
+  return subscribe('sync-progress', cb)
+}
+
+/** The automatic sync's state, on every change (a run starts, ends, fails). */
+export function onSyncStatus(cb: (s: AutoSyncStatus) => void): Promise<UnlistenFn> {
+  return subscribe('sync-status', cb)
+}
+
+/** The administrator revoked this device: confirmed records were wiped, the session is over. */
+export function onDeviceRevoked(cb: (r: WipeReport) => void): Promise<UnlistenFn> {
+  return subscribe('device-revoked', cb)
 }

@@ -45,8 +45,12 @@ describe('backend commands', () => {
     expect(invoke).toHaveBeenLastCalledWith('patrol_check_street', { id: 'p1', street: '柳荫路', note: '' })
 
 
+    await backend.login('https://s', 'worker1', 'pw', { new_password: 'my own pw', pin: 'AB:CD', allow_insecure_http: false })
+    expect(invoke).toHaveBeenLastCalledWith('login', {
+      server: 'https://s', username: 'worker1', password: 'pw', new_password: 'my own pw', pin: 'AB:CD', allow_insecure_http: false,
+    })
     await backend.login('http://s', 'worker1', 'pw')
-    expect(invoke).toHaveBeenLastCalledWith('login', { server: 'http://s', username: 'worker1', password: 'pw' })
+    expect(invoke).toHaveBeenLastCalledWith('login', { server: 'http://s', username: 'worker1', password: 'pw', new_password: null, pin: null, allow_insecure_http: false })
 
     await backend.photoFetch('abc')
     expect(invoke).toHaveBeenLastCalledWith('photo_fetch', { hash: 'abc' })

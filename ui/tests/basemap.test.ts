@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { BASEMAP_SOURCE, resetPmtilesProtocol, resolveBasemap } from '../src/lib/basemap'
-import type { BasemapSettings } from '../src/lib/pendingTypes'
+import type { BasemapSettings } from '../src/generated'
 
 /** A minimal PMTiles v3 archive: one z0 tile, no compression. */
 function archive(tileType: number, metadata: object): Uint8Array {

@@ -59,7 +59,7 @@ describe('dashboard', () => {
     const src = w.find('[data-testid="dashboard-source"]')
     expect(src.attributes('data-source')).toBe('device')
     expect(src.text()).toContain('本机数据（尚未同步）')
-    expect(w.find('[data-testid="dashboard-source-reason"]').text()).toBe('未能连接服务器：网络不可用，请稍后再试')
+    expect(w.find('[data-testid="dashboard-source-reason"]').text()).toBe('未能连接服务器：网络不可用，将在恢复后自动同步')
   })
 
   it('shows every grid of the scope, also one with no records, with its rating and explanation', async () => {

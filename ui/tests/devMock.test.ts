@@ -2,7 +2,7 @@
 // contract plausibly from the demo data; otherwise the screens cannot be tried.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { installMockTauri } from '../src/dev/mockTauri'
-import type { MapLayers, NearbyCase, PatrolDetail, PatrolHistoryItem } from '../src/lib/pendingTypes'
+import type { MapLayers, NearbyCase, PatrolDetail, PatrolHistoryItem } from '../src/generated'
 import { last } from './setup'
 
 type Invoke = (cmd: string, args?: unknown) => Promise<unknown>
@@ -13,7 +13,7 @@ beforeAll(async () => {
   localStorage.clear()
   installMockTauri()
   call = (window as unknown as { __TAURI_INTERNALS__: { invoke: Invoke } }).__TAURI_INTERNALS__.invoke
-  await call('login', { server: 'http://x', username: 'worker1', password: 'x' })
+  await call('login', { server: 'http://127.0.0.1:8787', username: 'worker1', password: 'x', new_password: null, pin: null, allow_insecure_http: false })
 })
 
 describe('dev mock: map contract', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { boundsOf, circlePolygon, emptyCollection, formatCoord, formatDistance, formatShare, lastPositionOf } from '../src/lib/geo'
-import type { GeoFeatureCollection, GeoPosition } from '../src/lib/pendingTypes'
+import type { GeoFeatureCollection, GeoPosition } from '../src/generated'
 import { haversine } from '../src/dev/mockGeo'
 
 const t = (k: string, p?: Record<string, unknown>) => `${k}:${JSON.stringify(p)}`

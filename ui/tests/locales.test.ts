@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import zhCN from '../src/locales/zh-CN'
 import enUS from '../src/locales/en-US'
+import { ERROR_CODES, ERROR_TEXTS } from '../src/generated/errorTexts'
+
+/** Every screen, library and dev-mock source, as text. */
+const sources = import.meta.glob<string>(['../src/**/*.{ts,vue}', '!../src/generated/**', '!../src/locales/**'], {
+  query: '?raw',
+  import: 'default',
+  eager: true,
+})
 
 function keys(o: unknown, prefix = ''): string[] {
   if (typeof o !== 'object' || o === null) return [prefix]
@@ -45,5 +53,27 @@ describe('locale files', () => {
     expect(Object.keys(zhCN.events).sort()).toEqual(events.sort())
     expect(Object.keys(zhCN.roles).sort()).toEqual(roles.sort())
     expect(Object.keys(zhCN.ignore).sort()).toEqual(reasons.sort())
+  })
+  it('show exactly the Rust list of error codes, each in both languages', () => {
+    expect(Object.keys(zhCN.errors).sort()).toEqual([...ERROR_CODES].sort())
+    expect(Object.keys(enUS.errors).sort()).toEqual([...ERROR_CODES].sort())
+    for (const c of ERROR_CODES) {
+      expect(zhCN.errors[c], c).toBe(ERROR_TEXTS[c].zh)
+      expect(enUS.errors[c], c).toBe(ERROR_TEXTS[c].en)
+      expect(zhCN.errors[c], c).toMatch(/[\u4e00-\u9fff]/)
+    }
+  })
+  it('use only codes from the Rust list, in the screens and the dev mock alike', () => {
+    const known = new Set<string>(ERROR_CODES)
+    const used = new Map<string, string>()
+    const pattern = /(?:fail\(\s*|code:\s*|errors\.)'?([a-z][a-z_]+)'?/g
+    for (const [file, text] of Object.entries(sources)) {
+      for (const m of text.matchAll(pattern)) {
+        if (m[0].startsWith('errors.') || m[0].includes("'")) used.set(m[1], file)
+      }
+    }
+    expect(used.size).toBeGreaterThan(10)
+    const unknown = [...used].filter(([c]) => !known.has(c)).map(([c, f]) => `${c} (${f})`)
+    expect(unknown).toEqual([])
   })
 })

@@ -6,7 +6,7 @@ import MapPageView from '../src/views/MapPageView.vue'
 import PatrolHistoryView from '../src/views/PatrolHistoryView.vue'
 import { isoDay } from '../src/lib/format'
 import { PIN_LAYER } from '../src/lib/mapStyle'
-import type { MapLayers, PatrolHistoryItem } from '../src/lib/pendingTypes'
+import type { MapLayers, PatrolHistoryItem } from '../src/generated'
 import { caseDetail, T0 } from './fixture'
 import * as ml from './maplibreMock'
 import { invoke, mountApp, last } from './setup'
@@ -97,6 +97,8 @@ describe('case location', () => {
     expect(invoke).toHaveBeenCalledWith('map_from_wgs84', { crs: 'gcj02', lat: 30.27, lon: 120.16 })
     expect(w.find('[data-testid="case-coords"]').text()).toContain('30.270000, 120.160000')
     expect(w.find('[data-testid="case-location-source"]').text()).toContain('GPS 定位 · ±8 米')
+    // ui/CONTRACT-device.md's id for the same block: coordinates to 6 decimals, accuracy, source.
+    expect(w.find('[data-testid="case-coordinates"]').text()).toMatch(/30\.270000, 120\.160000[\s\S]*GPS 定位 · ±8 米/)
     const map = last(ml.Map.instances)!
     expect(map.options.interactive).toBe(false)
     map.fire('load')

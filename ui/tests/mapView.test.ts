@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises } from '@vue/test-utils'
 import MapView from '../src/components/MapView.vue'
-import type { MapLayers } from '../src/lib/pendingTypes'
+import type { MapLayers } from '../src/generated'
 import { CLUSTER_LAYER, PIN_LAYER, SRC } from '../src/lib/mapStyle'
 import { useSettingsStore } from '../src/stores/settings'
 import { useMapStore } from '../src/stores/map'

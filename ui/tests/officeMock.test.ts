@@ -8,7 +8,8 @@ import type { AdminUser, AuditPage, Dashboard, ExportResult, OneTimePassword } f
 
 type Invoke = (cmd: string, args?: unknown) => Promise<unknown>
 let call: Invoke
-const login = (username: string) => call('login', { server: 'http://x', username, password: 'x' })
+const login = (username: string) =>
+  call('login', { server: 'http://127.0.0.1:8787', username, password: 'x', new_password: null, pin: null, allow_insecure_http: false })
 const week = () => call('dashboard_get', { query: { granularity: 'week', at: Date.now(), trend: 8 } }) as Promise<Dashboard>
 const all = { statuses: [], overdue: false, lookback_due: false, unsynced: false }
 

@@ -1,5 +1,5 @@
 // Patrol payloads shaped as the contract says (ui/CONTRACT-map.md).
-import type { MapLayers, PatrolDetail, PatrolMember } from '../src/lib/pendingTypes'
+import type { MapLayers, PatrolDetail, PatrolMember } from '../src/generated'
 import { T0 } from './fixture'
 
 export function member(user_id: string, over: Partial<PatrolMember> = {}): PatrolMember {

@@ -14,6 +14,9 @@ const patrol: PatrolDetail = {
   summary: { duration_ms: 0, streets_checked: 0, streets_total: 3, cases_found: 0, cases_handled: 0 },
   streets: ['柳荫路', '凤起弄', '竹竿巷'],
   synced: false,
+  coverage: null,
+  join_code: '012345',
+  members: [{ user_id: 'u-worker1', joined_at: T0, ended_at: null, track_points: 0, track_length_m: 0, last_fix_at: null }],
 }
 const staged = (hash: string): StagedPhoto => ({
   hash, thumb: `${hash}-t`, width: 2048, height: 1536, bytes: 1000, captured_at: null, gps_lat: null, gps_lon: null, warnings: [],

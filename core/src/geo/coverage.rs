@@ -76,6 +76,10 @@ pub struct PatrolCoverage {
     pub covered: u32,
     /// …of how many.
     pub total: u32,
+    /// The walked share of all the streets' length together.
+    pub share: f64,
+    /// The share a street needs to count as covered (the settings').
+    pub min_share: f64,
     /// The tracks' length (m), every member's summed.
     pub track_length_m: f64,
     /// From the first fix to the last, over every track.
@@ -112,9 +116,13 @@ pub fn patrol_coverage(streets: &[Street], tracks: &[&[TrackPoint]], settings: &
             StreetCoverage { name: s.name.clone(), length_m, walked_m, share, covered: share >= settings.min_share }
         })
         .collect();
+    let length: f64 = streets.iter().map(|s| s.length_m).sum();
+    let walked: f64 = streets.iter().map(|s| s.walked_m.min(s.length_m)).sum();
     PatrolCoverage {
         covered: streets.iter().filter(|s| s.covered).count() as u32,
         total: streets.len() as u32,
+        share: if length > 0.0 { walked / length } else { 0.0 },
+        min_share: settings.min_share,
         streets,
         track_length_m,
         duration_ms,

@@ -107,6 +107,9 @@ fn crossing_a_street_walks_only_the_reach_on_either_side() {
     assert!(close(c.streets[0].walked_m, 50.0, 0.5), "{:?}", c.streets[0]);
     assert!(!c.streets[0].covered && c.streets[1].covered);
     assert_eq!((c.covered, c.total), (1, 2));
+    // The total share is walked length over all length: (50 + 400) / 800.
+    assert!(close(c.share, 450.0 / 800.0, 0.002), "share {}", c.share);
+    assert_eq!(c.min_share, 0.8);
 }
 
 #[test]

@@ -14,6 +14,7 @@ use ts_rs::TS;
 /// The coordinate reference system a basemap is drawn in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "MapCrs")]
 pub enum Crs {
     /// WGS-84: GPS, OpenStreetMap, the stored data.
     #[default]

@@ -184,6 +184,12 @@ impl Patrol {
         Ok(())
     }
 
+    /// Ends the patrol for the whole team (the starter's document).
+    pub fn close(doc: &mut AutoCommit, at: Millis) -> Result<(), DocumentError> {
+        reconcile_prop(doc, ROOT, "closed_at", Some(at))?;
+        Ok(())
+    }
+
     /// Adds a team member (night teams).
     pub fn add_member(doc: &mut AutoCommit, user_id: &str) -> Result<(), DocumentError> {
         let team = root_obj(doc, "team", ObjType::List)?;

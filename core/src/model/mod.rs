@@ -4,9 +4,11 @@
 mod case;
 mod category;
 mod document;
+mod map;
 mod org;
 mod patrol;
 mod reference;
+pub mod team;
 pub mod untrusted;
 
 pub use case::{
@@ -15,6 +17,7 @@ pub use case::{
 };
 pub use category::{Category, CategoryDictionary, CategoryError, CategoryKind, StepLimits, TimeLimit, WorkUnit};
 pub use document::{DocKind, DocumentError, doc_kind};
+pub use map::{BasemapKind, BasemapSettings, MapSettings};
 pub use org::{Department, GridKind, OrgKind, OrgTree, OrgUnit, Role, Scope, StreetLine, User};
 pub use patrol::{PATROL_SCHEMA, Patrol, PatrolKind, PatrolSummary, StreetCheck, TrackPoint};
 pub use reference::Reference;

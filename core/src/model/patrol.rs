@@ -31,22 +31,24 @@ impl PatrolKind {
     pub const ALL: [PatrolKind; 4] =
         [PatrolKind::Morning, PatrolKind::Night, PatrolKind::Supervision, PatrolKind::Special];
 
-    /// Whether `role` runs patrols of this kind: grid staff walk morning
-    /// and night patrols, supervisors and leaders run supervision, special
-    /// campaigns involve everyone but departments.
+    /// Whether `role` starts patrols of this kind: everyone who patrols
+    /// (all but departments) walks morning and night patrols, supervisors
+    /// and leaders run supervision, leaders run special campaigns. Anyone
+    /// may join a running patrol of any kind (see [`super::team`]).
     pub fn allowed_for(self, role: super::Role) -> bool {
         use super::Role as R;
         match self {
-            PatrolKind::Morning | PatrolKind::Night => matches!(role, R::GridWorker | R::GridLeader | R::Admin),
+            PatrolKind::Morning | PatrolKind::Night => role != R::Department,
             PatrolKind::Supervision => matches!(role, R::Supervisor | R::GridLeader | R::StreetLeader | R::Admin),
-            PatrolKind::Special => role != R::Department,
+            PatrolKind::Special => matches!(role, R::GridLeader | R::StreetLeader | R::Admin),
         }
     }
 }
 
 /// One person's patrol. A team patrol (a night duty team) is one document
 /// per member, all with the same `team_code`: each member writes only their
-/// own document, so nobody can touch another member's track.
+/// own document, so nobody can touch another member's track. The starter's
+/// document is the team's (its id is the team id); see [`super::team`].
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize, TS)]
 pub struct Patrol {
     pub schema: u64,
@@ -67,7 +69,14 @@ pub struct Patrol {
     /// The member this document belongs to (the only one who writes it).
     pub started_by: String,
     pub started_at: Millis,
+    /// When this member's part ended.
     pub ended_at: Option<Millis>,
+    /// On the starter's document: when the starter ended the patrol for
+    /// the whole team (members' devices end their parts when they learn it).
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub closed_at: Option<Millis>,
     /// Recorded positions, in time order.
     pub track: Vec<TrackPoint>,
     /// The street checklist, by street name.

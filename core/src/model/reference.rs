@@ -1,11 +1,12 @@
 //! Reference data: what a device needs besides documents to work offline —
-//! the org tree, users, the category dictionary and the working calendar.
+//! the org tree, users, the category dictionary, the working calendar and
+//! the map settings.
 //! The server sends it at login and whenever its version changes.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{Category, CategoryDictionary, OrgTree, OrgUnit, Scope, User};
+use super::{Category, CategoryDictionary, MapSettings, OrgTree, OrgUnit, Scope, User};
 use crate::kpi::RatingRules;
 use crate::workflow::WorkCalendar;
 
@@ -19,6 +20,10 @@ pub struct Reference {
     /// The rules of the monthly red / yellow / blue grid rating.
     #[serde(default)]
     pub rating_rules: RatingRules,
+    /// Basemaps, coverage and track settings (defaults when absent).
+    #[serde(default)]
+    #[ts(as = "Option<MapSettings>", optional)]
+    pub map: MapSettings,
 }
 
 impl Reference {
@@ -53,6 +58,7 @@ impl Reference {
     /// Checks the tree and that every user is placed in a known unit.
     pub fn validate(&self) -> Result<(), String> {
         self.org.validate()?;
+        self.map.validate()?;
         for u in &self.users {
             for unit in &u.units {
                 let known = self.org.unit(unit).is_some() || self.org.departments.iter().any(|d| &d.id == unit);

@@ -2,6 +2,8 @@
 //! KPIs and exports ([`crate::kpi`], [`crate::export`]), which need whole
 //! documents rather than index rows.
 
+use super::cases::reindex_case;
+use super::patrols::reindex_patrol;
 use super::{DeviceStore, StoreError, docs};
 use crate::model::{Case, DocKind, Patrol};
 
@@ -15,6 +17,27 @@ impl DeviceStore {
     /// Every patrol the device holds, by id (unreadable ones skipped).
     pub fn all_patrols(&self) -> Result<Vec<Patrol>, StoreError> {
         self.all_of(DocKind::Patrol, |doc| Patrol::from_doc(doc).map_err(Into::into))
+    }
+
+    /// Rewrites every index row from the documents (after a migration
+    /// added columns), in one transaction.
+    pub(crate) fn reindex_all(&mut self) -> Result<(), StoreError> {
+        let Ok(reference) = self.reference().cloned() else { return Ok(()) };
+        let cases = self.all_cases()?;
+        let patrols = self.all_patrols()?;
+        let now = self.now();
+        self.in_transaction(|s| {
+            for c in &cases {
+                reindex_case(&s.conn, &reference, c)?;
+            }
+            // Starters before members, so members find their team at once.
+            for p in patrols.iter().filter(|p| p.lead.is_none()).chain(patrols.iter().filter(|p| p.lead.is_some())) {
+                reindex_patrol(&s.conn, &reference, p, now)?;
+            }
+            Ok(())
+        })?;
+        tracing::info!(cases = cases.len(), patrols = patrols.len(), "reindexed the device's documents");
+        Ok(())
     }
 
     fn all_of<T>(

@@ -1,20 +1,43 @@
 //! Photos on the device: ingest into content-addressed blobs, and reading
 //! them back for display and upload.
 
+use std::sync::Mutex;
+
 use rusqlite::{OptionalExtension, params};
 
 use super::views::{PhotoPick, StagedPhoto};
 use super::{DeviceStore, StoreError};
 use crate::model::PhotoRef;
-use crate::photo::ingest;
+use crate::photo::{IngestLimits, IngestedPhoto, ingest};
 use crate::time::Millis;
+
+/// Stages a photo without holding the store while it is decoded, resized
+/// and encoded (hundreds of milliseconds for a 12 MP photo): lists,
+/// thumbnails and sync go on meanwhile; only the inserts take the lock.
+pub fn stage_photo_shared(store: &Mutex<DeviceStore>, file: &[u8]) -> Result<StagedPhoto, StoreError> {
+    let lock = || store.lock().unwrap_or_else(|p| p.into_inner());
+    let limits = lock().ingest_limits();
+    let photo = ingest(file, &limits)?;
+    lock().keep_photo(photo)
+}
 
 impl DeviceStore {
     /// Ingests a photo file (orientation, EXIF, resize, thumbnail) and keeps
     /// the result on the device, ready to attach to a case. Idempotent: the
     /// same file gives the same hash.
+    /// Holds the store for the whole decode: where others share the store,
+    /// use [`stage_photo_shared`].
     pub fn stage_photo(&self, file: &[u8]) -> Result<StagedPhoto, StoreError> {
-        let p = ingest(file, &self.limits)?;
+        self.keep_photo(ingest(file, &self.limits)?)
+    }
+
+    /// What ingest may accept on this device.
+    pub fn ingest_limits(&self) -> IngestLimits {
+        self.limits
+    }
+
+    /// Keeps an ingested photo (only the inserts: fast).
+    pub fn keep_photo(&self, p: IngestedPhoto) -> Result<StagedPhoto, StoreError> {
         let now = self.now();
         let tx = self.conn.unchecked_transaction()?;
         for (hash, data) in [(&p.sha256, &p.jpeg), (&p.thumb_sha256, &p.thumb)] {

@@ -10,6 +10,9 @@ use crate::model::{CASE_SCHEMA, Case, CaseEvent, DocKind, EventKind, Links, Patr
 use crate::time::{DAY, Millis};
 use crate::workflow::{self, Derived, Sla, WorkflowError, check_append, derive, sla_for};
 
+/// The most related cases one report names.
+const MAX_RELATED: usize = 20;
+
 impl DeviceStore {
     /// Records a new case (and, if asked, its on-the-spot handling), links
     /// it to the patrol in progress, in one transaction.
@@ -23,6 +26,21 @@ impl DeviceStore {
         }
         if !workflow::role_may(actor.role, EventKind::Reported) {
             return Err(WorkflowError::RoleNotPermitted { role: actor.role, kind: EventKind::Reported }.into());
+        }
+        // A case found on a patrol is the finder's: it goes into their own
+        // document of the team.
+        let patrol = match &new.patrol {
+            Some(id) => Some(self.team_rows(id)?.member(&actor.user_id).ok_or(StoreError::NotAMember)?.id.clone()),
+            None => None,
+        };
+        let mut related: Vec<String> = Vec::new();
+        for id in &new.related {
+            if !crate::ids::is_valid_id(id) || related.len() >= MAX_RELATED {
+                return Err(StoreError::Invalid(format!("related case {id} is not a case id, or too many")));
+            }
+            if !related.contains(id) {
+                related.push(id.clone());
+            }
         }
         let at = new.at.unwrap_or_else(|| self.now());
         let mut photos = std::collections::BTreeMap::new();
@@ -90,7 +108,7 @@ impl DeviceStore {
             reporter: actor.user_id.clone(),
             created_at: at,
             photos,
-            links: Links { patrol: new.patrol.clone(), related: new.related.clone() },
+            links: Links { patrol: patrol.clone(), related },
             events,
         };
         let mut doc = case.to_new_doc(&self.actor)?;
@@ -98,7 +116,7 @@ impl DeviceStore {
         let tx = self.conn.savepoint()?;
         docs::insert(&tx, &self.cache, &case.id, DocKind::Case, &mut doc, Some(&actor.user_id), now)?;
         let derived = reindex_case(&tx, &reference, &case)?;
-        if let Some(patrol_id) = &new.patrol {
+        if let Some(patrol_id) = &patrol {
             link_to_patrol(&tx, &self.cache, &self.actor, &actor.user_id, &reference, patrol_id, &case.id, at)?;
         }
         tx.commit()?;

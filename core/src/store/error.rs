@@ -27,6 +27,14 @@ pub enum StoreError {
     Invalid(String),
     #[error("this patrol has already ended")]
     PatrolEnded,
+    #[error("{0} is not a join code of a patrol")]
+    JoinCodeInvalid(String),
+    #[error("patrol {0} is still in progress; end your part of it first")]
+    AlreadyInPatrol(String),
+    #[error("you are not a member of this patrol")]
+    NotAMember,
+    #[error("your part of this patrol has ended")]
+    PartEnded,
     #[error("no reference data yet: log in once while online")]
     NoReference,
     #[error("the database was written by a newer app (schema {found}, this app knows {supported})")]
@@ -61,6 +69,10 @@ impl StoreError {
             StoreError::OutOfScope(_) => "out_of_scope",
             StoreError::Invalid(_) => "invalid",
             StoreError::PatrolEnded => "patrol_ended",
+            StoreError::JoinCodeInvalid(_) => "join_code_invalid",
+            StoreError::AlreadyInPatrol(_) => "already_in_patrol",
+            StoreError::NotAMember => "not_a_member",
+            StoreError::PartEnded => "part_ended",
             StoreError::NoReference => "no_reference",
             StoreError::NewerDatabase { .. } => "newer_database",
             StoreError::PendingForOther { .. } => "pending_for_other",

@@ -5,8 +5,8 @@ use rusqlite::{Connection, Row, params, params_from_iter, types::Value};
 
 use super::StoreError;
 use super::users::Viewer;
-use super::views::{CaseFilter, CaseListItem, CasePage, GridStats, PatrolListItem};
-use crate::model::{Case, Patrol, PatrolSummary, Scope, Severity};
+use super::views::{CaseFilter, CaseListItem, CasePage, GridStats};
+use crate::model::{Case, Scope, Severity};
 use crate::time::{DAY, Millis};
 use crate::workflow::{CaseStatus, Derived, Sla, SlaState};
 
@@ -33,8 +33,9 @@ pub fn upsert_case(tx: &Connection, row: &CaseRow<'_>) -> Result<(), StoreError>
     let thumb = c.photos.values().min_by_key(|p| (p.role as u8, p.added_at, p.hash.clone())).map(|p| p.thumb.clone());
     tx.prepare_cached(
         "INSERT OR REPLACE INTO cases (id, grid, category, status, severity, title, address, reporter, department,
-            patrol_id, created_at, updated_at, sla_warn_at, sla_deadline, lookback_due, thumb, photo_count, event_count)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+            patrol_id, created_at, updated_at, sla_warn_at, sla_deadline, lookback_due, thumb, photo_count, event_count,
+            lat, lon)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
     )?
     .execute(params![
         c.id,
@@ -55,8 +56,16 @@ pub fn upsert_case(tx: &Connection, row: &CaseRow<'_>) -> Result<(), StoreError>
         thumb,
         c.photos.len() as i64,
         c.events.len() as i64,
+        position(c).map(|p| p.0),
+        position(c).map(|p| p.1),
     ])?;
     Ok(())
+}
+
+/// A case's position, if it has one on Earth.
+fn position(c: &Case) -> Option<(f64, f64)> {
+    let (lat, lon) = (c.location.lat?, c.location.lon?);
+    (lat.is_finite() && lon.is_finite() && lat.abs() <= 90.0 && lon.abs() <= 180.0).then_some((lat, lon))
 }
 
 fn severity_str(s: Severity) -> &'static str {
@@ -68,7 +77,7 @@ fn severity_str(s: Severity) -> &'static str {
     }
 }
 
-fn parse_enum<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
+pub(crate) fn parse_enum<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
     serde_json::from_value(serde_json::Value::String(s.to_owned()))
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
@@ -78,10 +87,14 @@ const SYNCED_SQL: &str = "(NOT EXISTS (SELECT 1 FROM docs d WHERE d.id = c.id AN
     AND NOT EXISTS (SELECT 1 FROM doc_blobs db JOIN blobs b ON b.hash = db.hash
                     WHERE db.doc_id = c.id AND b.uploaded = 0))";
 
-/// Lists cases from the index. `now` decides SLA colours.
 /// The SQL limiting rows of `table` to what a viewer may see, with its
 /// arguments appended to `args`.
-fn viewer_clause(viewer: Option<&Viewer>, table: &str, cases: bool, args: &mut Vec<Value>) -> Option<String> {
+pub(crate) fn viewer_clause(
+    viewer: Option<&Viewer>,
+    table: &str,
+    cases: bool,
+    args: &mut Vec<Value>,
+) -> Option<String> {
     match &viewer?.scope {
         Scope::All => None,
         Scope::Grids { grids } => {
@@ -96,12 +109,9 @@ fn viewer_clause(viewer: Option<&Viewer>, table: &str, cases: bool, args: &mut V
     }
 }
 
-pub fn list_cases(
-    conn: &Connection,
-    viewer: Option<&Viewer>,
-    f: &CaseFilter,
-    now: Millis,
-) -> Result<CasePage, StoreError> {
+/// The `WHERE` clause (possibly empty) selecting the cases of a filter
+/// that a viewer may see, over `cases c`, and its arguments.
+fn case_filter(viewer: Option<&Viewer>, f: &CaseFilter, now: Millis) -> (String, Vec<Value>) {
     let mut clauses: Vec<String> = Vec::new();
     let mut args: Vec<Value> = Vec::new();
     clauses.extend(viewer_clause(viewer, "c", true, &mut args));
@@ -114,7 +124,13 @@ pub fn list_cases(
         clauses.push(format!("c.id IN (SELECT value FROM json_each({}))", arg(Value::Text(list), &mut args)));
     }
     if let Some(p) = &f.patrol {
-        clauses.push(format!("c.patrol_id = {}", arg(Value::Text(p.clone()), &mut args)));
+        // Found on the patrol: by any member of its team.
+        let n = arg(Value::Text(p.clone()), &mut args);
+        clauses.push(format!(
+            "(c.patrol_id = {n} OR c.patrol_id IN (SELECT t.id FROM patrols t WHERE t.team = COALESCE(
+                (SELECT q.team FROM patrols q WHERE q.id = {n}),
+                (SELECT q.team FROM patrols q WHERE q.derived = {n} LIMIT 1), {n})))"
+        ));
     }
     if !f.statuses.is_empty() {
         let marks: Vec<String> = f.statuses.iter().map(|s| arg(Value::Text(s.as_str().into()), &mut args)).collect();
@@ -142,6 +158,17 @@ pub fn list_cases(
         clauses.push(format!("(c.title LIKE {p} ESCAPE '\\' OR c.address LIKE {p} ESCAPE '\\')"));
     }
     let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+    (filter, args)
+}
+
+/// Lists cases from the index. `now` decides SLA colours.
+pub fn list_cases(
+    conn: &Connection,
+    viewer: Option<&Viewer>,
+    f: &CaseFilter,
+    now: Millis,
+) -> Result<CasePage, StoreError> {
+    let (filter, args) = case_filter(viewer, f, now);
     let total: u32 =
         conn.query_row(&format!("SELECT COUNT(*) FROM cases c {filter}"), params_from_iter(args.iter()), |r| r.get(0))?;
     let limit = f.limit.unwrap_or(50).clamp(1, 500);
@@ -155,6 +182,67 @@ pub fn list_cases(
     let mut stmt = conn.prepare_cached(&sql)?;
     let items = stmt.query_map(params_from_iter(args.iter()), |r| case_item(r, now))?.collect::<Result<Vec<_>, _>>()?;
     Ok(CasePage { items, total })
+}
+
+/// A case on the map: its list row and its WGS-84 position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CasePin {
+    pub item: CaseListItem,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// Every case of a filter that has a position (paging ignored), newest
+/// first, at most `cap`.
+pub fn case_pins(
+    conn: &Connection,
+    viewer: Option<&Viewer>,
+    f: &CaseFilter,
+    now: Millis,
+    cap: u32,
+) -> Result<Vec<CasePin>, StoreError> {
+    let (filter, args) = case_filter(viewer, f, now);
+    let filter = if filter.is_empty() { "WHERE".to_owned() } else { format!("{filter} AND") };
+    let sql = format!(
+        "SELECT c.id, c.title, c.grid, c.category, c.status, c.severity, c.address, c.reporter, c.department,
+                c.created_at, c.updated_at, c.sla_warn_at, c.sla_deadline, c.lookback_due, c.thumb, c.photo_count,
+                {SYNCED_SQL}, c.lat, c.lon
+         FROM cases c {filter} c.lat IS NOT NULL AND c.lon IS NOT NULL
+         ORDER BY c.updated_at DESC, c.id LIMIT {cap}"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let pins = stmt
+        .query_map(params_from_iter(args.iter()), |r| {
+            Ok(CasePin { item: case_item(r, now)?, lat: r.get(17)?, lon: r.get(18)? })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(pins)
+}
+
+/// The cases of `category` the duplicate hint may show, with positions:
+/// open ones, and closed ones whose look-back is still ahead (`relapse`).
+pub fn hint_candidates(
+    conn: &Connection,
+    viewer: Option<&Viewer>,
+    category: &str,
+    now: Millis,
+) -> Result<Vec<(CaseListItem, f64, f64)>, StoreError> {
+    let mut args: Vec<Value> = vec![Value::Text(category.to_owned()), Value::Integer(now)];
+    let scope = viewer_clause(viewer, "c", true, &mut args).unwrap_or_else(|| "1".into());
+    let sql = format!(
+        "SELECT c.id, c.title, c.grid, c.category, c.status, c.severity, c.address, c.reporter, c.department,
+                c.created_at, c.updated_at, c.sla_warn_at, c.sla_deadline, c.lookback_due, c.thumb, c.photo_count,
+                {SYNCED_SQL}, c.lat, c.lon
+         FROM cases c
+         WHERE c.category = ?1 AND c.lat IS NOT NULL AND c.lon IS NOT NULL AND {scope}
+           AND (c.status NOT IN ('closed', 'deferred', 'voided')
+                OR (c.status = 'closed' AND c.lookback_due IS NOT NULL AND c.lookback_due > ?2))"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(params_from_iter(args.iter()), |r| Ok((case_item(r, now)?, r.get(17)?, r.get(18)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
 }
 
 fn sla_state(warn_at: Option<Millis>, deadline: Option<Millis>, now: Millis) -> Option<SlaState> {
@@ -244,50 +332,6 @@ pub fn grid_stats(conn: &Connection, viewer: Option<&Viewer>, now: Millis) -> Re
             } else {
                 SlaState::Green
             },
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-/// Writes (or rewrites) a patrol's index row.
-pub fn upsert_patrol(tx: &Connection, p: &Patrol, s: &PatrolSummary) -> Result<(), StoreError> {
-    tx.prepare_cached(
-        "INSERT OR REPLACE INTO patrols (id, grid, kind, started_by, started_at, ended_at, streets_checked,
-            streets_total, cases_found) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?
-    .execute(params![
-        p.id,
-        p.grid,
-        serde_json::to_value(p.kind).ok().and_then(|v| v.as_str().map(str::to_owned)),
-        p.started_by,
-        p.started_at,
-        p.ended_at,
-        s.streets_checked,
-        s.streets_total,
-        s.cases_found,
-    ])?;
-    Ok(())
-}
-
-/// Recent patrols, newest first.
-pub fn list_patrols(conn: &Connection, viewer: Option<&Viewer>, limit: u32) -> Result<Vec<PatrolListItem>, StoreError> {
-    let mut args: Vec<Value> = vec![Value::Integer(i64::from(limit))];
-    let where_ = viewer_clause(viewer, "p", false, &mut args).unwrap_or_else(|| "1".into());
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT id, grid, kind, started_by, started_at, ended_at, streets_checked, streets_total, cases_found
-         FROM patrols p WHERE {where_} ORDER BY started_at DESC LIMIT ?1"
-    ))?;
-    let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
-        Ok(PatrolListItem {
-            id: r.get(0)?,
-            grid: r.get(1)?,
-            kind: parse_enum(&r.get::<_, String>(2)?)?,
-            started_by: r.get(3)?,
-            started_at: r.get(4)?,
-            ended_at: r.get(5)?,
-            streets_checked: r.get(6)?,
-            streets_total: r.get(7)?,
-            cases_found: r.get(8)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -9,17 +9,24 @@
 //! - nothing is deleted on the device until the server has confirmed it.
 
 mod all_docs;
+mod basemap;
 mod blobs;
 mod cache;
 mod cases;
 pub mod docs;
 mod error;
+mod history;
 pub mod index;
 mod office;
+mod join;
+mod map;
+mod nearby;
+mod patrol_index;
 mod patrols;
 mod remote;
 pub mod schema;
 mod sync_state;
+mod team;
 mod users;
 pub mod vault;
 mod views;
@@ -31,7 +38,15 @@ use automerge::ActorId;
 use rusqlite::{Connection, OptionalExtension, params};
 
 pub(crate) use cases::timers as case_timers;
+pub use basemap::{archive_basemap, is_archive_name};
+pub use blobs::stage_photo_shared;
 pub use error::StoreError;
+pub use history::HISTORY_LIMIT;
+pub use map::{
+    BuildingFeatureProps, CasePinProps, GridFeatureProps, LatLon, MAX_PINS, MapLayers, MapQuery, StreetFeatureProps,
+    TrackFeatureProps,
+};
+pub use nearby::MAX_HINT_RADIUS_M;
 pub use remote::RemoteApply;
 pub use sync_state::{DirtyDoc, SyncBookkeeping};
 pub use users::{Viewer, WaitingWork, WipeReport};
@@ -114,7 +129,7 @@ impl DeviceStore {
         }
         conn.pragma_update(None, "synchronous", sync)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        schema::migrate(&mut conn)?;
+        let found = schema::migrate(&mut conn)?;
         let device_id = match meta_get(&conn, "device_id")? {
             Some(v) => String::from_utf8_lossy(&v).into_owned(),
             None => {
@@ -139,7 +154,7 @@ impl DeviceStore {
             )),
             None => None,
         };
-        Ok(DeviceStore {
+        let mut store = DeviceStore {
             conn,
             actor,
             device_id,
@@ -148,7 +163,11 @@ impl DeviceStore {
             clock,
             cache: Default::default(),
             viewer: None,
-        })
+        };
+        if found > 0 && found < schema::REINDEX_FROM {
+            store.reindex_all()?;
+        }
+        Ok(store)
     }
 
     /// Where this store reads the time and draws ids.
@@ -181,6 +200,8 @@ impl DeviceStore {
         reference.validate().map_err(StoreError::Invalid)?;
         let json = serde_json::to_vec(&reference).map_err(|e| StoreError::Invalid(e.to_string()))?;
         meta_put(&self.conn, "reference", &json)?;
+        // Streets or coverage settings may have changed.
+        patrol_index::forget_all_coverage(&self.conn)?;
         self.reference = Some(Arc::new(reference));
         Ok(())
     }

@@ -127,13 +127,52 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE blobs ADD COLUMN owner TEXT;
     CREATE INDEX docs_dirty_by ON docs(dirty_by) WHERE dirty = 1;
     "#,
+    // 4: the map and team patrols — case positions (map pins, the duplicate
+    // hint), each patrol document's team and what the team lists show, and
+    // the teams' street coverage, computed once per change. Filled by a
+    // reindex of every document after the migration.
+    r#"
+    ALTER TABLE cases ADD COLUMN lat REAL;
+    ALTER TABLE cases ADD COLUMN lon REAL;
+    CREATE INDEX cases_patrol ON cases(patrol_id) WHERE patrol_id IS NOT NULL;
+    -- A team is the starter's document (lead IS NULL) and the members'
+    -- documents naming its derived id (see model::team). `derived`: that id;
+    -- `team`: the starter's document id once the device has it, else the
+    -- derived id.
+    ALTER TABLE patrols ADD COLUMN lead TEXT;
+    ALTER TABLE patrols ADD COLUMN derived TEXT;
+    ALTER TABLE patrols ADD COLUMN team TEXT;
+    ALTER TABLE patrols ADD COLUMN closed_at INTEGER;
+    ALTER TABLE patrols ADD COLUMN team_code TEXT NOT NULL DEFAULT '';
+    ALTER TABLE patrols ADD COLUMN planned TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE patrols ADD COLUMN checked TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE patrols ADD COLUMN found TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE patrols ADD COLUMN note TEXT NOT NULL DEFAULT '';
+    ALTER TABLE patrols ADD COLUMN track_points INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE patrols ADD COLUMN track_length_m REAL NOT NULL DEFAULT 0;
+    ALTER TABLE patrols ADD COLUMN first_fix_at INTEGER;
+    ALTER TABLE patrols ADD COLUMN last_fix_at INTEGER;
+    CREATE INDEX patrols_team ON patrols(team);
+    CREATE INDEX patrols_derived ON patrols(derived) WHERE derived IS NOT NULL;
+    CREATE INDEX patrols_running ON patrols(started_by) WHERE ended_at IS NULL;
+    CREATE TABLE team_coverage (
+        team     TEXT PRIMARY KEY,
+        -- JSON of the PatrolCoverage, or null when the grid's streets have no geometry.
+        coverage TEXT NOT NULL
+    ) WITHOUT ROWID;
+    "#,
 ];
+
+/// The first schema version whose index rows a reindex of every document
+/// fills (an older database is reindexed once after migrating).
+pub const REINDEX_FROM: u32 = 4;
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
-/// Brings the database up to [`SCHEMA_VERSION`], one transaction per step.
-pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+/// Brings the database up to [`SCHEMA_VERSION`], one transaction per step;
+/// returns the version it found.
+pub fn migrate(conn: &mut Connection) -> Result<u32, StoreError> {
     let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current > SCHEMA_VERSION {
         return Err(StoreError::NewerDatabase { found: current, supported: SCHEMA_VERSION });
@@ -145,5 +184,5 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         tx.commit()?;
         tracing::info!(version = i + 1, "migrated device database");
     }
-    Ok(())
+    Ok(current)
 }

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::geo::PatrolCoverage;
 use crate::model::{Case, EventKind, Location, Patrol, PatrolKind, PatrolSummary, PhotoRole, Role, Severity};
 use crate::time::Millis;
 use crate::workflow::{CaseStatus, Derived, Sla, SlaState};
@@ -60,10 +61,9 @@ pub struct NewCase {
     pub history: Vec<NewEvent>,
     /// Device time of the report; `None` means now.
     pub at: Option<Millis>,
-    /// Cases this one relates to (the worker reported again next to a
-    /// similar open case).
+    /// Cases this one relates to (the duplicate hint showed them and the
+    /// worker reported anyway); kept in `links.related`.
     #[serde(default)]
-    #[ts(as = "Option<Vec<String>>", optional)]
     pub related: Vec<String>,
 }
 
@@ -154,14 +154,88 @@ pub struct CasePage {
     pub total: u32,
 }
 
-/// A patrol with its summary, for the patrol screen.
+/// A patrol with its summary, for the patrol screen. For a team patrol it
+/// is the whole team's: `patrol` is the starter's document (its id is the
+/// team id) with everyone's street checks, cases and notes merged, the
+/// team as planned plus whoever joined, and `ended_at` the team's end (the
+/// starter ended it for everyone, or every member's part ended). Its
+/// `track` is left empty: the tracks come with `map_layers`, per member.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct PatrolDetail {
     pub patrol: Patrol,
     pub summary: PatrolSummary,
     /// The grid's streets in walking order.
     pub streets: Vec<String>,
+    /// Every member's document is confirmed by the server.
     pub synced: bool,
+    /// Street coverage from the whole team's tracks; `None` when the grid's
+    /// streets have no geometry (then only the manual ticks exist).
+    pub coverage: Option<PatrolCoverage>,
+    /// The code a member types to join (shown while the patrol runs).
+    pub join_code: String,
+    /// Who joined, the starter first, then in joining order.
+    pub members: Vec<PatrolMember>,
+}
+
+/// One person on a patrol: their own document's part.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct PatrolMember {
+    pub user_id: String,
+    pub joined_at: Millis,
+    /// When this member ended their part; `None` while they patrol.
+    pub ended_at: Option<Millis>,
+    pub track_points: u32,
+    pub track_length_m: f64,
+    /// Their last recorded fix.
+    pub last_fix_at: Option<Millis>,
+}
+
+/// One row of patrol history and of the team's patrols today.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct PatrolHistoryItem {
+    /// The team id (what `patrol_get` takes).
+    pub id: String,
+    pub grid: String,
+    pub kind: PatrolKind,
+    /// The starter; empty while this device has not seen the starter's document.
+    pub started_by: String,
+    pub started_at: Millis,
+    pub ended_at: Option<Millis>,
+    /// The members who joined, the starter first.
+    pub team: Vec<String>,
+    pub cases_found: u32,
+    /// Manual ticks.
+    pub streets_checked: u32,
+    pub streets_total: u32,
+    /// From the tracks; `None` when the streets have no geometry.
+    pub streets_covered: Option<u32>,
+    pub coverage_share: Option<f64>,
+    pub track_length_m: f64,
+    pub duration_ms: Millis,
+    pub synced: bool,
+}
+
+/// Which patrols the history shows; `None` is any.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, TS)]
+pub struct PatrolHistoryFilter {
+    /// The China calendar day of the start, `YYYY-MM-DD`.
+    pub day: Option<String>,
+    pub grid: Option<String>,
+    pub kind: Option<PatrolKind>,
+}
+
+/// A case near the one being reported (the duplicate hint).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct NearbyCase {
+    pub id: String,
+    pub title: String,
+    pub status: CaseStatus,
+    pub address: String,
+    pub created_at: Millis,
+    /// Great-circle distance from the queried point (m).
+    pub distance_m: f64,
+    /// Closed, but its look-back window still runs: a possible relapse.
+    pub relapse_window: bool,
 }
 
 /// One row of the patrol list.

@@ -174,7 +174,13 @@ async fn run(shared: Arc<Shared>) {
         let session = session::load(&lock(&shared.store)).ok().flatten().filter(|s| !s.token.is_empty());
         let Some(session) = session else {
             shared.schedule.lock().unwrap_or_else(|p| p.into_inner()).idle();
-            finish(&shared, Err(SyncTrouble { code: "not_logged_in".into(), message: "log in first".into(), at: now }));
+            // Revocation is why there is no session: keep saying so until someone logs in.
+            let last = shared.finished.borrow().1.clone();
+            let trouble = match last {
+                Some(Err(t)) if t.code == "device_revoked" => t,
+                _ => SyncTrouble { code: "not_logged_in".into(), message: "log in first".into(), at: now },
+            };
+            finish(&shared, Err(trouble));
             continue;
         };
         shared.schedule.lock().unwrap_or_else(|p| p.into_inner()).started();

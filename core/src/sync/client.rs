@@ -164,6 +164,22 @@ pub async fn probe(base: &str) -> Result<Option<String>, ClientError> {
     Ok(seen.last())
 }
 
+/// [`probe`], with what this device knows of the server: for the login
+/// screen to ask the person to confirm a first fingerprint, warn of a
+/// changed one, or of plain http to another machine.
+pub async fn probe_server(store: &SharedStore, server: &str) -> Result<super::session::ServerProbe, ClientError> {
+    let server = server.trim().trim_end_matches('/').to_owned();
+    let https = server.starts_with("https://");
+    if !https && !server.starts_with("http://") {
+        return Err(ClientError::Store(crate::store::StoreError::Invalid(format!(
+            "{server}: the address starts with https://"
+        ))));
+    }
+    let fingerprint = probe(&server).await?;
+    let pinned = super::session::pinned_for(&lock(store), &server)?;
+    Ok(super::session::ServerProbe { loopback: super::tls::is_loopback(&server), server, https, fingerprint, pinned })
+}
+
 impl SyncClient {
     /// A client for the server at `base` (e.g. `https://gridpatrol.example`,
     /// or `http://127.0.0.1:8787` on this machine), trusting the usual roots.

@@ -171,6 +171,9 @@ fn apply_in(store: &mut DeviceStore, out: &Outgoing, resp: SyncResponse) -> Resu
     if let Some(reference) = resp.reference {
         store.set_reference(*reference)?;
         store.set_meta(REFERENCE_VERSION_KEY, &resp.reference_version.to_be_bytes())?;
+        // The user's scope may have changed with it.
+        let viewer = super::session::viewer(store)?;
+        store.set_viewer(viewer);
     }
     for ack in resp.acks.iter().filter(|_| !resp.resync) {
         store.mark_acked(&ack.id, &from_wire(&ack.heads))?;

@@ -2,6 +2,7 @@
 //! which token. Kept in the store so the app opens offline after login.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::progress::SessionInfo;
 use super::wire::LoginResponse;
@@ -50,6 +51,29 @@ impl Session {
             last_sync_at: self.last_sync_at,
         }
     }
+}
+
+/// What the login screen learns from a server before anything secret is
+/// sent: whether it is encrypted and which certificate it shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ServerProbe {
+    /// The address as it will be stored (no trailing slash).
+    pub server: String,
+    pub https: bool,
+    /// This machine: plain http is fine.
+    pub loopback: bool,
+    /// SHA-256 of the certificate, `AB:CD:…` (https only).
+    pub fingerprint: Option<String>,
+    /// The fingerprint this device pinned for this server before, if any.
+    pub pinned: Option<String>,
+}
+
+/// How a logout ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct LogoutResult {
+    /// The server revoked the token now; `false`: offline, it will be at
+    /// the next contact.
+    pub revoked: bool,
 }
 
 /// A login that ended while the server could not be told: its token is
@@ -129,10 +153,30 @@ pub fn begin_trusting(
         allow_insecure_http,
     };
     save(store, &session)?;
+    if let Some(pin) = &session.pin {
+        store.set_meta(&pin_key(server), pin.as_bytes())?;
+    }
     store.set_meta(CURRENT_KEY, session.user.id.as_bytes())?;
     let v = viewer(store)?;
     store.set_viewer(v);
     Ok(session)
+}
+
+fn pin_key(server: &str) -> String {
+    format!("pin:{}", server.trim_end_matches('/'))
+}
+
+/// The certificate fingerprint pinned for `server` by an earlier login on
+/// this device.
+pub fn pinned_for(store: &DeviceStore, server: &str) -> Result<Option<String>, StoreError> {
+    Ok(store.meta(&pin_key(server))?.map(|b| String::from_utf8_lossy(&b).into_owned()))
+}
+
+/// After the app starts: shows the store to the logged-in user again.
+pub fn resume(store: &mut DeviceStore) -> Result<Option<Session>, StoreError> {
+    let v = viewer(store)?;
+    store.set_viewer(v);
+    load(store)
 }
 
 /// Records a finished sync.

@@ -21,13 +21,15 @@ pub async fn case_get(state: State<'_, AppState>, id: String) -> AppResult<CaseD
 #[tauri::command(rename_all = "snake_case")]
 pub async fn case_create(state: State<'_, AppState>, new_case: NewCase) -> AppResult<CaseDetail> {
     let actor = state.actor()?;
-    Ok(state.store().create_case(&actor, new_case)?)
+    let detail = state.store().create_case(&actor, new_case)?;
+    Ok(state.saved(detail))
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn case_append_event(state: State<'_, AppState>, id: String, event: NewEvent) -> AppResult<CaseDetail> {
     let actor = state.actor()?;
-    Ok(state.store().append_event(&actor, &id, event)?)
+    let detail = state.store().append_event(&actor, &id, event)?;
+    Ok(state.saved(detail))
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -37,7 +39,8 @@ pub async fn case_attach_photos(
     photos: Vec<PhotoPick>,
 ) -> AppResult<CaseDetail> {
     let actor = state.actor()?;
-    Ok(state.store().attach_photos(&actor, &id, &photos)?)
+    let detail = state.store().attach_photos(&actor, &id, &photos)?;
+    Ok(state.saved(detail))
 }
 
 #[tauri::command(rename_all = "snake_case")]

@@ -8,5 +8,6 @@ use crate::state::AppState;
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn location_current(state: State<'_, AppState>) -> AppResult<Option<LocationFix>> {
-    Ok(state.location.current())
+    let now = state.store().now();
+    Ok(state.location.current(now))
 }

@@ -2,7 +2,10 @@
 
 pub mod cases;
 pub mod location;
+pub mod map;
+pub mod nearby;
 pub mod patrols;
 pub mod photos;
 pub mod session;
 pub mod sync;
+pub mod team;

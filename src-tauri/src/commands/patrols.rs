@@ -1,8 +1,8 @@
-//! Patrols: start, check streets, record the track, end.
+//! Patrols: start, check streets, end the whole patrol, read. The track
+//! is recorded by the recorder task (`crate::recorder`), not by the UI.
 
-use gridpatrol_core::model::{PatrolKind, TrackPoint};
+use gridpatrol_core::model::PatrolKind;
 use gridpatrol_core::store::{PatrolDetail, PatrolListItem};
-use gridpatrol_core::time::now_ms;
 use tauri::State;
 
 use crate::error::AppResult;
@@ -16,22 +16,20 @@ pub async fn patrol_start(
     team: Vec<String>,
 ) -> AppResult<PatrolDetail> {
     let actor = state.actor()?;
-    Ok(state.store().start_patrol(&actor, kind, &grid, team)?)
+    let detail = state.store().start_patrol(&actor, kind, &grid, team)?;
+    Ok(state.saved(detail))
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn patrol_active(state: State<'_, AppState>) -> AppResult<Option<PatrolDetail>> {
     let actor = state.actor()?;
-    let store = state.store();
-    Ok(match store.active_patrol(&actor.user_id)? {
-        Some(p) => Some(store.get_patrol(&p.id, now_ms())?),
-        None => None,
-    })
+    Ok(state.store().current_patrol(&actor)?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn patrol_get(state: State<'_, AppState>, id: String) -> AppResult<PatrolDetail> {
-    Ok(state.store().get_patrol(&id, now_ms())?)
+    let store = state.store();
+    Ok(store.get_patrol(&id, store.now())?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -42,18 +40,15 @@ pub async fn patrol_check_street(
     note: String,
 ) -> AppResult<PatrolDetail> {
     let actor = state.actor()?;
-    Ok(state.store().check_street(&actor, &id, &street, &note)?)
-}
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn patrol_record_track(state: State<'_, AppState>, id: String, points: Vec<TrackPoint>) -> AppResult<()> {
-    Ok(state.store().record_track(&id, &points)?)
+    let detail = state.store().check_street(&actor, &id, &street, &note)?;
+    Ok(state.saved(detail))
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn patrol_end(state: State<'_, AppState>, id: String, note: String) -> AppResult<PatrolDetail> {
     let actor = state.actor()?;
-    Ok(state.store().end_patrol(&actor, &id, &note)?)
+    let detail = state.store().end_patrol(&actor, &id, &note)?;
+    Ok(state.saved(detail))
 }
 
 #[tauri::command(rename_all = "snake_case")]

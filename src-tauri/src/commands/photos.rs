@@ -14,7 +14,7 @@ pub async fn photo_stage(state: State<'_, AppState>, request: Request<'_>) -> Ap
     let InvokeBody::Raw(bytes) = request.body() else {
         return Err(AppError::new("invalid", "send the photo file's bytes as the request body"));
     };
-    Ok(state.store().stage_photo(bytes)?)
+    Ok(gridpatrol_core::store::stage_photo_shared(&state.store, bytes)?)
 }
 
 #[tauri::command(rename_all = "snake_case")]

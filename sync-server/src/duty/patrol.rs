@@ -2,9 +2,18 @@
 //! that member writes it, and only by adding — track points in time order,
 //! street checks of their own, cases found — and by ending it once. Who,
 //! when, which grid, which kind and which team never change.
+//!
+//! Team patrols (see `gridpatrol_core::model::team`): the starter's document
+//! is started by a role that runs its kind, and only it may be closed for
+//! the whole team (once, after or with the starter's own end). A member's
+//! document may be of any kind (anyone may join by code), but only as the
+//! join code says: its `lead` is the team id the code derives on the day it
+//! started (or the day before), its id is derived from that and the member,
+//! its kind is the code's; it is never closed.
 
 use automerge::AutoCommit;
 use gridpatrol_core::codes::ErrorCode;
+use gridpatrol_core::model::team::{JoinCode, candidate_team_ids, member_doc_id};
 use gridpatrol_core::model::{PATROL_SCHEMA, Patrol, TrackPoint};
 
 use super::{Accepted, Context, invalid, plausible, shape, strings};
@@ -89,11 +98,15 @@ fn started(p: &Patrol, ctx: &Context<'_>) -> Result<(), ServerError> {
     if p.started_by != who.user.id {
         return Err(refuse(ErrorCode::Impersonation, "a new patrol must be started by its pusher"));
     }
-    if !p.kind.allowed_for(who.user.role) {
-        return Err(refuse(
-            ErrorCode::RoleNotPermitted,
-            format!("a {:?} does not run {:?} patrols", who.user.role, p.kind),
-        ));
+    match &p.lead {
+        Some(lead) => joined(p, lead)?,
+        None if !p.kind.allowed_for(who.user.role) => {
+            return Err(refuse(
+                ErrorCode::RoleNotPermitted,
+                format!("a {:?} does not run {:?} patrols", who.user.role, p.kind),
+            ));
+        }
+        None => {}
     }
     if p.schema > PATROL_SCHEMA {
         return Err(refuse(
@@ -114,7 +127,38 @@ fn started(p: &Patrol, ctx: &Context<'_>) -> Result<(), ServerError> {
     if let Some(end) = p.ended_at {
         plausible(end, p.started_at, ctx, "the end")?;
     }
+    if let Some(closed) = p.closed_at {
+        closes(p, closed, p.started_at, ctx)?;
+    }
     Ok(())
+}
+
+/// A member's document names its team as the join code says.
+fn joined(p: &Patrol, lead: &str) -> Result<(), ServerError> {
+    let code = JoinCode::parse(&p.team_code)
+        .ok_or_else(|| refuse(ErrorCode::InvalidDocument, "a member's patrol carries its team's join code"))?;
+    if code.kind != p.kind {
+        return Err(refuse(ErrorCode::InvalidDocument, "a member's patrol is of the kind its join code says"));
+    }
+    if !candidate_team_ids(p.started_at, &p.team_code).iter().any(|t| t == lead) {
+        return Err(refuse(ErrorCode::InvalidDocument, "a member's patrol names the team its join code derives"));
+    }
+    if p.id != member_doc_id(lead, &p.started_by) {
+        return Err(refuse(ErrorCode::WrongId, "a member's patrol has the id derived from its team and member"));
+    }
+    Ok(())
+}
+
+/// Closing the patrol for the whole team: the starter's document only,
+/// ended, at a plausible time.
+fn closes(p: &Patrol, closed: i64, not_before: i64, ctx: &Context<'_>) -> Result<(), ServerError> {
+    if p.lead.is_some() {
+        return Err(refuse(ErrorCode::PatrolRewritten, "only the starter's patrol closes the team's"));
+    }
+    if p.ended_at.is_none() {
+        return Err(refuse(ErrorCode::InvalidDocument, "a patrol closed for the team has ended"));
+    }
+    plausible(closed, not_before, ctx, "the close")
 }
 
 /// Only the member writes their patrol, and its header never changes.
@@ -145,6 +189,12 @@ fn unchanged_header(old: &Patrol, new: &Patrol, ctx: &Context<'_>) -> Result<(),
     }
     if old.ended_at.is_some() && old.note != new.note {
         return Err(refuse(ErrorCode::PatrolRewritten, "the closing remark of an ended patrol cannot change"));
+    }
+    match (old.closed_at, new.closed_at) {
+        (Some(a), Some(b)) if a == b => {}
+        (Some(_), _) => return Err(refuse(ErrorCode::PatrolRewritten, "a closed patrol stays closed")),
+        (None, Some(closed)) => closes(new, closed, old.started_at, ctx)?,
+        (None, None) => {}
     }
     Ok(())
 }

@@ -402,6 +402,7 @@ fn patrol(reference: &Reference, username: &str, now: Millis) -> Patrol {
         started_by: u.id.clone(),
         started_at: now - 3_600_000,
         ended_at: None,
+        closed_at: None,
         track: vec![TrackPoint { at: now - 3_000_000, lat: 30.276, lon: 120.16, accuracy_m: Some(5.0) }],
         streets: BTreeMap::new(),
         cases: BTreeMap::new(),
@@ -482,4 +483,96 @@ fn only_the_member_adds_to_a_patrol_and_nothing_is_rewritten() {
         .code,
         ErrorCode::RoleNotPermitted
     );
+}
+
+/// A member's own document of a team patrol, as the device writes it when
+/// joining with `code` (any kind: anyone may join).
+fn member_patrol(reference: &Reference, username: &str, kind: PatrolKind, now: Millis) -> Patrol {
+    use gridpatrol_core::model::team::{JoinCode, duty_day, member_doc_id, team_id};
+    let u = reference.user_by_name(username).unwrap();
+    let code = JoinCode::new(reference, GRID, kind, 482).unwrap().format();
+    let started_at = now - 3_000_000;
+    let lead = team_id(duty_day(started_at), &code);
+    Patrol {
+        id: member_doc_id(&lead, &u.id),
+        kind,
+        team: vec![u.id.clone()],
+        team_code: code,
+        lead: Some(lead),
+        started_by: u.id.clone(),
+        started_at,
+        track: vec![],
+        ..patrol(reference, username, now)
+    }
+}
+
+#[test]
+fn a_member_writes_their_own_part_of_a_team_patrol_as_the_code_says() {
+    let reference = gridpatrol_core::demo::reference();
+    let limits = Limits::default();
+    let now = now_ms();
+    let mate = user(&reference, "worker2");
+    let code = |who: &AuthUser, p: &Patrol, before: Option<&AutoCommit>, after: &AutoCommit| {
+        let ctx = Context { who, reference: &reference, now, limits: &limits };
+        check(DocKind::Patrol, &p.id, before, after, &ctx).err().map(|e| e.code)
+    };
+    let new = |p: &Patrol| p.to_new_doc(&ActorId::random()).unwrap();
+    // A grid worker never starts a special campaign, but joins one.
+    let special = member_patrol(&reference, "worker2", PatrolKind::Special, now);
+    assert_eq!(code(&mate, &special, None, &new(&special)), None);
+    let as_lead = Patrol { lead: None, ..special.clone() };
+    assert_eq!(code(&mate, &as_lead, None, &new(&as_lead)), Some(ErrorCode::RoleNotPermitted));
+    // Only as the code says: the id, the team, the kind.
+    let wrong_id = Patrol { id: gridpatrol_core::ids::new_id(), ..special.clone() };
+    assert_eq!(code(&mate, &wrong_id, None, &new(&wrong_id)), Some(ErrorCode::WrongId));
+    let other_team = Patrol { lead: Some(gridpatrol_core::ids::new_id()), ..special.clone() };
+    assert_eq!(code(&mate, &other_team, None, &new(&other_team)), Some(ErrorCode::InvalidDocument));
+    let other_kind = Patrol { kind: PatrolKind::Night, ..special.clone() };
+    assert_eq!(code(&mate, &other_kind, None, &new(&other_kind)), Some(ErrorCode::InvalidDocument));
+    let no_code = Patrol { team_code: "12".into(), ..special.clone() };
+    assert_eq!(code(&mate, &no_code, None, &new(&no_code)), Some(ErrorCode::InvalidDocument));
+    // Someone else's part.
+    assert_eq!(code(&user(&reference, "worker1"), &special, None, &new(&special)), Some(ErrorCode::Impersonation));
+    // A member adds to their part and ends it, but never closes the team's.
+    let before = new(&special);
+    let mut after = before.clone();
+    let point = TrackPoint { at: now - 2_000_000, lat: 30.2761, lon: 120.1601, accuracy_m: Some(4.0) };
+    Patrol::push_track(&mut after, &[point]).unwrap();
+    Patrol::end(&mut after, now - 1000, "东巷无异常").unwrap();
+    assert_eq!(code(&mate, &special, Some(&before), &after), None);
+    let mut closed = after.clone();
+    Patrol::close(&mut closed, now - 500).unwrap();
+    assert_eq!(code(&mate, &special, Some(&after), &closed), Some(ErrorCode::PatrolRewritten));
+    let closed_at_once = Patrol { closed_at: Some(now - 500), ended_at: Some(now - 600), ..special.clone() };
+    assert_eq!(code(&mate, &closed_at_once, None, &new(&closed_at_once)), Some(ErrorCode::PatrolRewritten));
+}
+
+#[test]
+fn the_starter_closes_the_team_patrol_once() {
+    let reference = gridpatrol_core::demo::reference();
+    let limits = Limits::default();
+    let now = now_ms();
+    let owner = user(&reference, "worker1");
+    let p = patrol(&reference, "worker1", now);
+    let code = |before: &AutoCommit, after: &AutoCommit| {
+        let ctx = Context { who: &owner, reference: &reference, now, limits: &limits };
+        check(DocKind::Patrol, &p.id, Some(before), after, &ctx).err().map(|e| e.code)
+    };
+    let running = p.to_new_doc(&ActorId::random()).unwrap();
+    // Closing needs the starter's own end, with it or before it.
+    let mut closed_only = running.clone();
+    Patrol::close(&mut closed_only, now - 1000).unwrap();
+    assert_eq!(code(&running, &closed_only), Some(ErrorCode::InvalidDocument));
+    let mut ended = running.clone();
+    Patrol::end(&mut ended, now - 2000, "").unwrap();
+    let mut closed = ended.clone();
+    Patrol::close(&mut closed, now - 1000).unwrap();
+    assert_eq!(code(&running, &closed), None, "ended and closed in one push");
+    assert_eq!(code(&ended, &closed), None, "closed after the starter's part ended");
+    let mut reclosed = closed.clone();
+    Patrol::close(&mut reclosed, now - 10).unwrap();
+    assert_eq!(code(&closed, &reclosed), Some(ErrorCode::PatrolRewritten));
+    let mut future = ended.clone();
+    Patrol::close(&mut future, now + 3_600_000).unwrap();
+    assert_eq!(code(&ended, &future), Some(ErrorCode::ImplausibleTime));
 }

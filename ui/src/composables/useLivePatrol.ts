@@ -1,5 +1,5 @@
 import { onBeforeUnmount, onMounted, ref, type Ref } from 'vue'
-import type { MapLayers, PatrolDetail } from '../lib/pendingTypes'
+import type { MapLayers, PatrolDetail } from '../generated'
 import { patrolMapQuery } from '../lib/patrolMap'
 import { useMapStore } from '../stores/map'
 import { usePatrolStore } from '../stores/patrol'

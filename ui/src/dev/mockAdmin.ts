@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../generated/ErrorCode'
 // DEV ONLY (`npm run dev:mock`): the admin commands of the fake backend
 // (ui/CONTRACT-office.md). Online only (`localStorage['mock.offline'] = '1'`
 // makes them fail with `offline`), admin role only, every action audited.
@@ -13,7 +14,7 @@ export interface AdminCtx {
   reference: Reference
   user(): User | undefined
   session(): SessionInfo | null
-  fail(code: string, message: string): never
+  fail(code: ErrorCode, message: string): never
   online(): boolean
 }
 
@@ -184,11 +185,17 @@ export function createAdmin(ctx: AdminCtx) {
         return value({ items: hits.slice(q.offset, q.offset + limit), has_more: q.offset + limit < hits.length })
       }
       default:
-        return ctx.fail('unknown_command', `mock: no command ${cmd}`)
+        return ctx.fail('unknown', `mock: no command ${cmd}`)
     }
   }
 
   /** A disabled user cannot log in. */
   const disabled = (username: string) => !!logins.get(username)?.disabled
-  return { audit, handle, disabled }
+  /** A new or reset user logs in with a one-time password and must set their own. */
+  const mustChange = (username: string) => !!logins.get(username)?.must_change
+  const passwordSet = (username: string) => {
+    const l = logins.get(username)
+    if (l) l.must_change = false
+  }
+  return { audit, handle, disabled, mustChange, passwordSet }
 }

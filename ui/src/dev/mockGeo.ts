@@ -3,7 +3,7 @@
 // Rust track recorder, a rough coverage, and the GCJ-02 shift. The real
 // versions live in Rust; none of this is bundled in production.
 import type { OrgUnit, Reference, TrackPoint } from '../generated'
-import type { GeoFeature, GeoPosition, MapCrs, StreetCoverage } from '../lib/pendingTypes'
+import type { GeoFeature, GeoPosition, MapCrs, StreetCoverage } from '../generated'
 
 const R = 6_371_008.8
 const rad = (d: number) => (d * Math.PI) / 180

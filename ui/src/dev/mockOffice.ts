@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../generated/ErrorCode'
 // DEV ONLY (`npm run dev:mock`): the office commands of the fake backend —
 // dashboard_get, the exports and the admin commands (ui/CONTRACT-office.md),
 // answered from the mock's cases and patrols. Figures are KPI-like, not the
@@ -6,7 +7,8 @@ import type { Case, CaseStatus, GridRating, Reference, SessionInfo, TimelineEntr
 import { gridsOfUser, isLeader } from '../lib/names'
 import { cstDay, cstMonth } from '../lib/period'
 import { checkText, rate, ratingSummary } from '../lib/rating'
-import type { CategoryCount, Dashboard, DashboardQuery, PatrolHistoryItem } from '../lib/pendingTypes'
+import type { PatrolHistoryItem } from '../generated'
+import type { CategoryCount, Dashboard, DashboardQuery } from '../lib/pendingTypes'
 import zhCN from '../locales/zh-CN'
 import { computeTable, containing, patrolSamples, trendPeriods, type KpiScope, type PatrolFact, type Sample } from './mockKpi'
 import { createAdmin } from './mockAdmin'
@@ -28,7 +30,7 @@ export interface OfficeCtx {
   reference: Reference
   user(): User | undefined
   session(): SessionInfo | null
-  fail(code: string, message: string): never
+  fail(code: ErrorCode, message: string): never
   /** Every case in the caller's scope. */
   cases(): OfficeCase[]
   /** The spatial mock's patrols in the caller's scope. */
@@ -88,7 +90,7 @@ function caseSamples(oc: OfficeCase, lookbackDays: number): Sample[] {
 
 export function createOffice(ctx: OfficeCtx) {
   const online = () => localStorage.getItem('mock.offline') !== '1'
-  const me = () => ctx.user() ?? ctx.fail('no_session', 'not logged in')
+  const me = () => ctx.user() ?? ctx.fail('not_logged_in', 'not logged in')
   const admin = createAdmin({ ...ctx, online })
   const history = planPatrols(ctx.reference, Date.now())
 
@@ -181,6 +183,8 @@ export function createOffice(ctx: OfficeCtx) {
   return {
     audit: admin.audit,
     disabled: admin.disabled,
+    mustChange: admin.mustChange,
+    passwordSet: admin.passwordSet,
     async handle(cmd: string, args: Record<string, unknown>): Promise<{ value: unknown } | null> {
       const value = (v: unknown) => ({ value: v })
       switch (cmd) {

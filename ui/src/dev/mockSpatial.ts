@@ -1,27 +1,17 @@
+import type { ErrorCode } from '../generated/ErrorCode'
 // DEV ONLY (`npm run dev:mock`): the map, basemap and patrol commands of the
 // in-memory fake backend. Tracks are "recorded" by a simulated walker on the
 // demo streets whenever a patrol is read, as Rust's recorder would have done.
 import type { CaseFilter, CaseListItem, OrgUnit, Patrol, PatrolKind, Reference, TrackPoint, User } from '../generated'
 import { isoDay } from '../lib/format'
 import { gridsOfUser, isLeader } from '../lib/names'
-import type {
-  BasemapSettings,
-  CasePinProps,
-  GeoFeature,
-  MapCrs,
-  MapQuery,
-  PatrolCoverage,
-  PatrolDetail,
-  PatrolHistoryFilter,
-  PatrolHistoryItem,
-  PatrolMember,
-} from '../lib/pendingTypes'
+import type { BasemapSettings, CasePinProps, GeoFeature, MapCrs, MapQuery, PatrolCoverage, PatrolDetail, PatrolHistoryFilter, PatrolHistoryItem, PatrolMember } from '../generated'
 import { demoBuildings, demoStreets, fromDisplay, mapFeature, streetCoverage, toDisplay, trackLines, walkFixes, walkRoute, lineLength, type MockStreet } from './mockGeo'
 
 export interface SpatialCtx {
   reference: Reference
   user(): User | undefined
-  fail(code: string, message: string): never
+  fail(code: ErrorCode, message: string): never
   id(prefix: string): string
   /** The visible cases matching a filter (no paging), with their WGS-84 position. */
   cases(f: CaseFilter & { patrol?: string }): Array<{ item: CaseListItem; lat: number | null; lon: number | null }>
@@ -52,7 +42,7 @@ export function createSpatial(ctx: SpatialCtx) {
   const patrols = new Map<string, MockPatrol>()
   const streetsOf = (grid: string) => streets.filter((s) => s.grid === grid)
   const unit = (id: string): OrgUnit | undefined => ctx.reference.org.units.find((u) => u.id === id)
-  const me = () => ctx.user() ?? ctx.fail('no_session', 'not logged in')
+  const me = () => ctx.user() ?? ctx.fail('not_logged_in', 'not logged in')
   let basemap: BasemapSettings = JSON.parse(localStorage.getItem('mock.basemap') ?? 'null') ?? { kind: 'none', crs: 'wgs84', url: null, attribution: '', name: '' }
   const options: BasemapSettings[] = [
     { kind: 'online', crs: 'wgs84', url: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png', attribution: '© OpenStreetMap', name: 'OpenStreetMap（开发用）' },

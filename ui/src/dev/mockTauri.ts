@@ -1,8 +1,10 @@
+import type { ErrorCode } from '../generated/ErrorCode'
 // DEV ONLY (`npm run dev:mock`): an in-memory stand-in for the Rust side, so
 // the UI can be tried and screenshotted in a plain browser. It installs the
 // same window.__TAURI_INTERNALS__ hooks that @tauri-apps/api calls. It is not
 // the contract: the real behaviour lives in Rust. Never bundled in production.
 import type {
+  SyncReport,
   CaseDetail,
   CaseEvent,
   CaseFilter,
@@ -21,11 +23,12 @@ import type {
   TimelineEntry,
 } from '../generated'
 import { gridsOfUser } from '../lib/names'
-import type { NearbyCase, NewCase, PatrolHistoryItem } from '../lib/pendingTypes'
+import type { NearbyCase, NewCase, PatrolHistoryItem } from '../generated'
 import { along, demoStreets, haversine } from './mockGeo'
 import { createSpatial } from './mockSpatial'
 import { planCases } from './mockHistory'
 import { createOffice } from './mockOffice'
+import { createDevice, NEWBIE } from './mockDevice'
 import { DEFAULT_RATING_RULES } from '../lib/rating'
 import demo from '../../../core/data/demo.json'
 import categories from '../../../core/data/categories.json'
@@ -35,12 +38,14 @@ const reference = {
   categories: JSON.parse(JSON.stringify(categories)),
   rating_rules: JSON.parse(JSON.stringify(DEFAULT_RATING_RULES)),
 } as unknown as Reference
+// A new colleague with a one-time password (see mockDevice).
+reference.users.push({ ...NEWBIE, units: [...NEWBIE.units] })
 const MIN = 60_000
 const HOUR = 60 * MIN
 const DAY = 24 * HOUR
 
 type Err = { code: string; message: string }
-const fail = (code: string, message: string): never => {
+const fail = (code: ErrorCode, message: string): never => {
   throw { code, message } satisfies Err
 }
 
@@ -96,6 +101,10 @@ const ALL_KINDS: EventKind[] = [
 interface MockCase {
   c: CaseDetail['case']
   synced: boolean
+  /** Whose unsynced change it is (a shared phone holds several people's). */
+  author?: string
+  /** Why the server refused it last time. */
+  refused?: { code: string; message: string } | null
 }
 const cases = new Map<string, MockCase>()
 const blobs = new Map<string, string>()
@@ -214,7 +223,7 @@ function onStreet(grid: string, street: string, share: number): { lat: number; l
 
 function seed(): void {
   const now = Date.now()
-  const mk = (cat: string, grid: string, street: string, addr: string, desc: string, ago: number, evs: (t0: number) => CaseEvent[], synced = true, share = 0.4, reporter = 'u-worker1') => {
+  const mk = (cat: string, grid: string, street: string, addr: string, desc: string, ago: number, evs: (t0: number) => CaseEvent[], synced = true, share = 0.4, reporter = 'u-worker1', author = reporter) => {
     const t0 = now - ago
     const at = onStreet(grid, street, share)
     const c: CaseDetail['case'] = {
@@ -226,7 +235,7 @@ function seed(): void {
     const cat0 = reference.categories.categories.find((x) => x.id === cat)
     c.title = cat0?.name ?? ''
     for (const e of [event('reported', reporter, 'grid_worker', t0), ...evs(t0)]) c.events[e.id] = e
-    cases.set(c.id, { c, synced })
+    cases.set(c.id, { c, synced, author })
   }
   mk('E0201', 'QS01-G01', '柳荫路', '12号门口电线杆', '电线杆上贴满小广告', 3 * HOUR, () => [])
   mk('E0505', 'QS01-G01', '凤起弄', '凤起苑东门', '机动车停在绿化带上', 100 * MIN, () => [])
@@ -246,7 +255,9 @@ function seed(): void {
   ])
   mk('E0101', 'QS01-G02', '杨柳巷', '3幢楼顶', '楼顶疑似私搭乱建', 26 * HOUR, (t0) => [
     event('escalated', 'u-worker3', 'grid_worker', t0 + 5 * MIN),
-  ], false)
+  ], false, 0.4, 'u-worker3')
+  // Left on the shared phone by 李娜 (worker2), who has not logged in since.
+  mk('E0505', 'QS01-G01', '竹竿巷', '15号门前', '电动车堵住消防通道', 5 * HOUR, () => [], false, 0.7, 'u-worker2')
   // More pins, so that they cluster when zoomed out.
   const more: [string, string][] = [['E0201', '非法小广告'], ['E0102', '暴露垃圾'], ['E0505', '机动车乱停放'], ['C0101', '上水井盖']]
   for (const g of ['QS01-G01', 'QS01-G02', 'QS01-G03', 'QS02-G01']) {
@@ -350,20 +361,34 @@ function nearby(category: string, lat: number, lon: number, radius: number): Nea
   })
 }
 
-const listeners = new Map<number, (e: unknown) => void>()
 const callbacks = new Map<number, (e: unknown) => void>()
+/** Event name → the callback ids listening to it. */
+const listeners = new Map<string, Set<number>>()
 let cbSeq = 1
-let progressListener: { event: string; handler: number } | null = null
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+function emit(event: string, payload: unknown): void {
+  for (const h of listeners.get(event) ?? []) callbacks.get(h)?.({ event, id: h, payload: JSON.parse(JSON.stringify(payload)) })
+}
+
 function emitProgress(p: SyncProgress): void {
-  if (progressListener) callbacks.get(progressListener.handler)?.({ event: 'sync-progress', id: 1, payload: p })
+  emit('sync-progress', p)
+}
+
+/** A change by `author` waits for the server. */
+function edited(m: MockCase, author: string): void {
+  m.synced = false
+  m.author = author
+  m.refused = null
 }
 
 function unsynced() {
   const items = [...cases.values()]
     .filter((m) => !m.synced && visible(m))
-    .map((m) => ({ id: m.c.id, kind: 'case' as const, title: listItem(m).title, photos_pending: Object.keys(m.c.photos).length, updated_at: listItem(m).updated_at }))
+    .map((m) => ({
+      id: m.c.id, kind: 'case' as const, title: listItem(m).title, photos_pending: Object.keys(m.c.photos).length, updated_at: listItem(m).updated_at,
+      author: m.author ?? null, error_code: m.refused?.code ?? null, error_message: m.refused?.message ?? null,
+    }))
   const pt = spatial.unsynced()
   return {
     cases: items.length,
@@ -372,16 +397,97 @@ function unsynced() {
     photo_bytes: items.reduce((s, i) => s + i.photos_pending * 350_000, 0),
     items: [
       ...items,
-      ...pt.map((p) => ({ id: p.id, kind: 'patrol' as const, title: reference.org.units.find((u) => u.id === p.grid)?.name ?? '', photos_pending: 0, updated_at: p.started_at })),
+      ...pt.map((p) => ({
+        id: p.id, kind: 'patrol' as const, title: reference.org.units.find((u) => u.id === p.grid)?.name ?? '', photos_pending: 0, updated_at: p.started_at,
+        author: p.started_by, error_code: null, error_message: null,
+      })),
     ].sort((a, b) => b.updated_at - a.updated_at),
   }
 }
 
+/**
+ * One exchange with the "server": the user's own unsynced work goes up
+ * (`mock.refuse=<code>` makes the server refuse it); other people's stays,
+ * waiting for them (`pending_for_other`).
+ */
+async function exchange(): Promise<SyncReport> {
+  const me = session?.user_id
+  const u = unsynced()
+  const photos = u.photos
+  const p: SyncProgress = { phase: 'documents', docs_up: 0, docs_up_total: u.cases + u.patrols, docs_down: 0, photos_up: 0, photos_up_total: photos, photos_down: 0, photos_down_total: 2, bytes_up: 0, bytes_down: 0 }
+  emitProgress({ ...p })
+  await delay(400)
+  p.docs_up = p.docs_up_total
+  p.docs_down = 3
+  p.bytes_up = 4200
+  p.bytes_down = 9100
+  p.phase = 'photos_up'
+  emitProgress({ ...p })
+  for (let i = 0; i < photos; i++) {
+    await delay(250)
+    p.photos_up = i + 1
+    p.bytes_up += 350_000
+    emitProgress({ ...p })
+  }
+  p.phase = 'photos_down'
+  for (let i = 0; i < 2; i++) {
+    await delay(200)
+    p.photos_down = i + 1
+    p.bytes_down += 120_000
+    emitProgress({ ...p })
+  }
+  p.phase = 'done'
+  emitProgress({ ...p })
+  office.audit({ user_id: me ?? '', device_id: 'mock-device', action: 'push', subject: `${u.cases + u.patrols} documents`, detail: `${photos} photos` })
+  const refuse = localStorage.getItem('mock.refuse') as ErrorCode | null
+  const failures: SyncReport['failures'] = []
+  for (const m of cases.values()) {
+    if (m.synced) continue
+    if (m.author && m.author !== me) {
+      m.refused = { code: 'pending_for_other', message: `waiting for ${m.author} to log in and sync` }
+    } else if (refuse) {
+      m.refused = { code: refuse, message: `the server refused ${m.c.id}` }
+      failures.push({ item: m.c.id, ...m.refused })
+    } else {
+      m.synced = true
+      m.refused = null
+    }
+  }
+  spatial.markSynced()
+  if (session) {
+    session = { ...session, last_sync_at: Date.now() }
+    localStorage.setItem('mock.session', JSON.stringify(session))
+  }
+  return { progress: p, round_trips: 2, failures, finished_at: Date.now() }
+}
+
+const device = createDevice({
+  session: () => session,
+  endSession: () => {
+    session = null
+    localStorage.removeItem('mock.session')
+  },
+  fail,
+  emit,
+  exchange,
+  pending: () => [
+    ...[...cases.values()].filter((m) => !m.synced).map((m) => ({ author: m.author ?? m.c.reporter, kind: 'case' as const, photos: Object.keys(m.c.photos).length })),
+    ...spatial.unsynced().map((p) => ({ author: p.started_by, kind: 'patrol' as const, photos: 0 })),
+  ],
+  confirmed: () => {
+    const done = [...cases.values()].filter((m) => m.synced)
+    return { docs: done.length, photos: done.reduce((n, m) => n + Object.keys(m.c.photos).length, 0) }
+  },
+  userName: (uid) => reference.users.find((x) => x.id === uid)?.name ?? uid,
+  mustChange: (username) => office.mustChange(username),
+  passwordSet: (username) => office.passwordSet(username),
+})
+
 async function handle(cmd: string, a: Record<string, unknown> | Uint8Array | undefined): Promise<unknown> {
   const args = (a ?? {}) as Record<string, unknown>
   const now = Date.now()
-  const me = () => user() ?? fail('no_session', 'not logged in')
-  const done = spatial.handle(cmd, args) ?? (await office.handle(cmd, args))
+  const me = () => user() ?? fail('not_logged_in', 'not logged in')
+  const done = spatial.handle(cmd, args) ?? device.handle(cmd, args) ?? (await office.handle(cmd, args))
   if (done) return done.value
   switch (cmd) {
     case 'session_get':
@@ -389,17 +495,22 @@ async function handle(cmd: string, a: Record<string, unknown> | Uint8Array | und
     case 'login': {
       await delay(300)
       const u = reference.users.find((x) => x.username === args.username)
-      if (!u || !args.password) fail('bad_credentials', 'wrong username or password')
+      if (!u || !args.password) fail('wrong_credentials', 'wrong username or password')
       if (office.disabled(u!.username)) fail('user_disabled', `${u!.username} is disabled`)
+      device.checkLogin(args, u!.username)
+      device.reset()
       session = { server: String(args.server), user_id: u!.id, username: u!.username, name: u!.name, role: u!.role, device_id: 'mock-device', last_sync_at: null }
       office.audit({ user_id: u!.id, device_id: 'mock-device', action: 'login', subject: u!.username, detail: '' })
       localStorage.setItem('mock.session', JSON.stringify(session))
       return session
     }
-    case 'logout':
+    case 'logout': {
+      const r = device.logout()
+      device.reset()
       session = null
       localStorage.removeItem('mock.session')
-      return null
+      return r
+    }
     case 'reference_get':
       return reference
     case 'cases_list':
@@ -423,7 +534,7 @@ async function handle(cmd: string, a: Record<string, unknown> | Uint8Array | und
         const h = event('handled_on_spot', u.id, u.role, at + 1, '', n.photos.filter((p) => p.role === 'after').map((p) => p.hash))
         c.events[h.id] = h
       }
-      cases.set(c.id, { c, synced: false })
+      cases.set(c.id, { c, synced: false, author: u.id })
       if (n.patrol) spatial.addCase(n.patrol, c.id, at)
       return detail(cases.get(c.id)!)
     }
@@ -439,13 +550,13 @@ async function handle(cmd: string, a: Record<string, unknown> | Uint8Array | und
       for (const p of e.photos) m.c.photos[p.hash] = photoRef(p, u.id, at)
       const ev = event(e.kind, u.id, u.role, at, e.note, e.photos.map((p) => p.hash), e.department)
       m.c.events[ev.id] = ev
-      m.synced = false
+      edited(m, me().id)
       return detail(m)
     }
     case 'case_attach_photos': {
       const m = cases.get(String(args.id)) ?? fail('not_found', 'no such case')
       for (const p of args.photos as PhotoPick[]) m.c.photos[p.hash] = photoRef(p, me().id, now)
-      m.synced = false
+      edited(m, me().id)
       return detail(m)
     }
     case 'grid_stats': {
@@ -495,7 +606,7 @@ async function handle(cmd: string, a: Record<string, unknown> | Uint8Array | und
       // No state change: an evidence_added entry on the timeline (a kind the lead adds to EventKind).
       const ev = event('evidence_added' as EventKind, u.id, u.role, at, String(args.note ?? ''), photos.map((p) => p.hash))
       m.c.events[ev.id] = ev
-      m.synced = false
+      edited(m, me().id)
       return detail(m)
     }
     case 'location_current': {
@@ -509,52 +620,19 @@ async function handle(cmd: string, a: Record<string, unknown> | Uint8Array | und
     }
     case 'sync_unsynced':
       return unsynced()
-    case 'sync_now': {
-      const u = unsynced()
-      const photos = u.photos
-      const p: SyncProgress = { phase: 'documents', docs_up: 0, docs_up_total: u.cases + u.patrols, docs_down: 0, photos_up: 0, photos_up_total: photos, photos_down: 0, photos_down_total: 2, bytes_up: 0, bytes_down: 0 }
-      emitProgress({ ...p })
-      await delay(400)
-      p.docs_up = p.docs_up_total
-      p.docs_down = 3
-      p.bytes_up = 4200
-      p.bytes_down = 9100
-      p.phase = 'photos_up'
-      emitProgress({ ...p })
-      for (let i = 0; i < photos; i++) {
-        await delay(250)
-        p.photos_up = i + 1
-        p.bytes_up += 350_000
-        emitProgress({ ...p })
-      }
-      p.phase = 'photos_down'
-      for (let i = 0; i < 2; i++) {
-        await delay(200)
-        p.photos_down = i + 1
-        p.bytes_down += 120_000
-        emitProgress({ ...p })
-      }
-      p.phase = 'done'
-      emitProgress({ ...p })
-      office.audit({ user_id: session?.user_id ?? '', device_id: 'mock-device', action: 'push', subject: `${u.cases + u.patrols} documents`, detail: `${photos} photos` })
-      for (const m of cases.values()) m.synced = true
-      spatial.markSynced()
-      if (session) {
-        session = { ...session, last_sync_at: Date.now() }
-        localStorage.setItem('mock.session', JSON.stringify(session))
-      }
-      return { progress: p, round_trips: 2, failures: [], finished_at: Date.now() }
-    }
+    case 'sync_now':
+      return device.run()
     case 'plugin:event|listen': {
-      const l = { event: String(args.event), handler: Number(args.handler) }
-      if (l.event === 'sync-progress') progressListener = l
-      return l.handler
+      const event = String(args.event)
+      const handler = Number(args.handler)
+      listeners.set(event, (listeners.get(event) ?? new Set()).add(handler))
+      return handler
     }
     case 'plugin:event|unlisten':
-      progressListener = null
+      listeners.get(String(args.event))?.delete(Number(args.eventId))
       return null
     default:
-      return fail('unknown_command', `mock: no command ${cmd}`)
+      return fail('unknown', `mock: no command ${cmd}`)
   }
 }
 

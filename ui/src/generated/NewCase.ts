@@ -30,7 +30,7 @@ history?: Array<NewEvent>,
  */
 at: number | null, 
 /**
- * Cases this one relates to (the worker reported again next to a
- * similar open case).
+ * Cases this one relates to (the duplicate hint showed them and the
+ * worker reported anyway); kept in `links.related`.
  */
-related?: Array<string>, };
+related: Array<string>, };

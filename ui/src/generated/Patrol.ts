@@ -6,7 +6,8 @@ import type { TrackPoint } from "./TrackPoint";
 /**
  * One person's patrol. A team patrol (a night duty team) is one document
  * per member, all with the same `team_code`: each member writes only their
- * own document, so nobody can touch another member's track.
+ * own document, so nobody can touch another member's track. The starter's
+ * document is the team's (its id is the team id); see [`super::team`].
  */
 export type Patrol = { schema: number, id: string, kind: PatrolKind, grid: string, 
 /**
@@ -25,7 +26,16 @@ lead: string | null,
 /**
  * The member this document belongs to (the only one who writes it).
  */
-started_by: string, started_at: number, ended_at: number | null, 
+started_by: string, started_at: number, 
+/**
+ * When this member's part ended.
+ */
+ended_at: number | null, 
+/**
+ * On the starter's document: when the starter ended the patrol for
+ * the whole team (members' devices end their parts when they learn it).
+ */
+closed_at?: number | null, 
 /**
  * Recorded positions, in time order.
  */

@@ -18,6 +18,14 @@ covered: number,
  */
 total: number, 
 /**
+ * The walked share of all the streets' length together.
+ */
+share: number, 
+/**
+ * The share a street needs to count as covered (the settings').
+ */
+min_share: number, 
+/**
  * The tracks' length (m), every member's summed.
  */
 track_length_m: number, 

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../generated/ErrorCode'
 // Administration helpers: failures of online-only commands, which units a role
 // is placed in, the category form, audit action filters.
 import type { Category, CategoryKind, OrgUnit, Reference, Role, Step, TimeLimit } from '../generated'
@@ -5,16 +6,16 @@ import { toBackendError } from '../backend'
 import type { Translate } from './format'
 
 /** Codes meaning "the server cannot be reached": the admin screens show their offline state. */
-export const OFFLINE_CODES: readonly string[] = ['offline', 'network', 'timeout']
+export const OFFLINE_CODES: readonly ErrorCode[] = ['offline', 'timeout']
 /** Codes meaning "log in again". */
-export const LOGIN_CODES: readonly string[] = ['unauthorized', 'invalid_token', 'token_expired', 'missing_token', 'not_logged_in', 'no_session']
+export const LOGIN_CODES: readonly ErrorCode[] = ['invalid_token', 'token_expired', 'missing_token', 'not_logged_in']
 
 export type AdminFailure = 'offline' | 'login' | 'forbidden' | 'error'
 
 export function adminFailure(e: unknown): AdminFailure {
   const { code } = toBackendError(e)
-  if (OFFLINE_CODES.includes(code)) return 'offline'
-  if (LOGIN_CODES.includes(code)) return 'login'
+  if ((OFFLINE_CODES as readonly string[]).includes(code)) return 'offline'
+  if ((LOGIN_CODES as readonly string[]).includes(code)) return 'login'
   if (code === 'admin_only') return 'forbidden'
   return 'error'
 }

@@ -6,7 +6,7 @@ import { PMTiles, Protocol, TileType } from 'pmtiles'
 import type { Theme } from './theme'
 import type { ResolvedBasemap } from './mapStyle'
 import { LABEL_FONTS, PALETTES } from './mapStyle'
-import type { BasemapSettings } from './pendingTypes'
+import type { BasemapSettings } from '../generated'
 
 export const BASEMAP_SOURCE = 'gp-basemap'
 

@@ -1,6 +1,6 @@
 // The case list's filter chips → the backend's CaseFilter.
 import type { CaseStatus } from '../generated'
-import type { CaseFilter } from './pendingTypes'
+import type { CaseFilter } from '../generated'
 
 export type StatusGroup = 'all' | 'pending' | 'in_progress' | 'to_verify' | 'closed'
 export const STATUS_GROUPS: readonly StatusGroup[] = ['all', 'pending', 'in_progress', 'to_verify', 'closed']

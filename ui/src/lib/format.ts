@@ -82,3 +82,8 @@ export function isoDay(at: number): string {
   const d = new Date(at)
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
 }
+
+/** Both times fall on the same local calendar day. */
+export function isSameDay(a: number, b: number): boolean {
+  return isoDay(a) === isoDay(b)
+}

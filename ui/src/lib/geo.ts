@@ -1,7 +1,7 @@
 // Small helpers over GeoJSON that is already in display coordinates: bounds,
 // the accuracy circle around a fix, and display formats. No CRS transform
 // happens here (Rust shifts overlays for GCJ-02 basemaps).
-import type { GeoFeature, GeoFeatureCollection, GeoGeometry, GeoPosition, LatLon, MapLayers } from './pendingTypes'
+import type { GeoFeature, GeoFeatureCollection, GeoGeometry, GeoPosition, LatLon, MapLayers } from '../generated'
 import type { Translate } from './format'
 
 /** A position on the map with the accuracy of the fix it came from. */

@@ -12,7 +12,7 @@ import type {
   StyleSpecification,
 } from 'maplibre-gl'
 import type { Theme } from './theme'
-import type { GeoFeatureCollection, MapLayers, TrackFeatureProps } from './pendingTypes'
+import type { GeoFeatureCollection, MapLayers, TrackFeatureProps } from '../generated'
 import { emptyCollection, emptyLayers } from './geo'
 import { SLA_COLORS } from './sla'
 

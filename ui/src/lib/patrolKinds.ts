@@ -1,6 +1,6 @@
 // Which patrol kinds a role may start, and how team patrols read.
 import type { PatrolKind, Role } from '../generated'
-import type { PatrolDetail, PatrolMember } from './pendingTypes'
+import type { PatrolDetail, PatrolMember } from '../generated'
 import { PATROL_ROLES } from './names'
 
 /** Supervision patrols: supervisors and the leaders above grids. */

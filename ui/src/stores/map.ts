@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { backend } from '../backend'
-import type { BasemapSettings, LatLon, MapCrs, MapLayers, MapQuery } from '../lib/pendingTypes'
+import type { BasemapSettings, LatLon, MapCrs, MapLayers, MapQuery } from '../generated'
 
 export const NO_BASEMAP: BasemapSettings = { kind: 'none', crs: 'wgs84', url: null, attribution: '', name: '' }
 

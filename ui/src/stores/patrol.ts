@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { backend } from '../backend'
 import type { PatrolKind } from '../generated'
-import type { PatrolDetail } from '../lib/pendingTypes'
+import type { PatrolDetail } from '../generated'
 import { useSessionStore } from './session'
 
 /**

@@ -1,8 +1,9 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { backend } from '../backend'
+import { backend, PLAIN_LOGIN, type LoginOptions } from '../backend'
 import type { Reference, SessionInfo, User } from '../generated'
 import { gridsOfUser, isLeader, makeNames, PATROL_ROLES } from '../lib/names'
+import type { LogoutResult } from '../generated'
 
 /** Who is logged in, and the reference data (org tree, users, categories). */
 export const useSessionStore = defineStore('session', () => {
@@ -47,13 +48,20 @@ export const useSessionStore = defineStore('session', () => {
     return initializing
   }
 
-  async function login(server: string, username: string, password: string): Promise<void> {
-    session.value = await backend.login(server, username, password)
+  async function login(server: string, username: string, password: string, options: LoginOptions = PLAIN_LOGIN): Promise<void> {
+    session.value = await backend.login(server, username, password, options)
     await loadReference()
   }
 
-  async function logout(): Promise<void> {
-    await backend.logout()
+  /** Logs out; `revoked: false` means Rust revokes the token once it is online. */
+  async function logout(): Promise<LogoutResult> {
+    const r = await backend.logout()
+    clear()
+    return r ?? { revoked: true }
+  }
+
+  /** Forgets the session here (after a logout, or when Rust ended it: the device was revoked). */
+  function clear(): void {
     session.value = null
     reference.value = null
   }
@@ -69,5 +77,5 @@ export const useSessionStore = defineStore('session', () => {
     await loadReference()
   }
 
-  return { session, reference, ready, names, me, role, myGrids, leader, patrols, init, login, logout, refresh, loadReference }
+  return { session, reference, ready, names, me, role, myGrids, leader, patrols, init, login, logout, clear, refresh, loadReference }
 })
