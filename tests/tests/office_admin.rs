@@ -8,7 +8,7 @@
 use std::sync::{Arc, Mutex};
 
 use gridpatrol_core::kpi::{Comparison, Measure, RatingRule, RatingRules};
-use gridpatrol_core::model::{Category, CategoryKind, Role};
+use gridpatrol_core::model::{Category, Role};
 use gridpatrol_core::store::DeviceStore;
 use gridpatrol_core::sync::client::{ClientError, SyncClient};
 use gridpatrol_core::sync::office_wire::{AuditQuery, NewUser};

@@ -3,8 +3,8 @@
 //! log, monthly report and case exports equal what the leader's device
 //! builds from its copy (the same bytes for the same instant). The server's
 //! patrol log is read back cell by cell with calamine and rendered by
-//! LibreOffice (skipped, with the reason printed, where `soffice` is
-//! missing). Refusals change nothing but the audit log.
+//! LibreOffice and poppler (skipped, with the reason printed, where
+//! `soffice` or `pdftoppm` is missing). Refusals change nothing but the audit log.
 
 use std::io::Cursor;
 use std::time::Duration;
@@ -212,11 +212,14 @@ fn read_back_patrol_log(bytes: &[u8], day: &str) {
     assert!(pictures.iter().all(|(ext, data)| ext == "jpeg" || ext == "jpg" || data.starts_with(&[0xFF, 0xD8])));
 }
 
-/// Renders the log to PNG with LibreOffice and checks it is a picture with
-/// something on it; kept in `$GRIDPATROL_EXPORT_DIR` if set.
+/// Renders the log with LibreOffice (to PDF: the headless build has no
+/// working PNG export for spreadsheets) and its first page to PNG with
+/// poppler's `pdftoppm`, and checks it is a picture with something on it;
+/// kept in `$GRIDPATROL_EXPORT_DIR` if set. Skipped, with the reason
+/// printed, where either program is missing.
 fn render_with_libreoffice(bytes: &[u8]) {
-    let Ok(soffice) = which("soffice") else {
-        println!("skipped the LibreOffice rendering: soffice is not installed");
+    let (Ok(soffice), Ok(pdftoppm)) = (which("soffice"), which("pdftoppm")) else {
+        println!("skipped the LibreOffice rendering: soffice or pdftoppm (poppler-utils) is not installed");
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -224,13 +227,21 @@ fn render_with_libreoffice(bytes: &[u8]) {
     std::fs::write(&xlsx, bytes).unwrap();
     let profile = format!("-env:UserInstallation=file://{}", dir.path().join("profile").display());
     let out = std::process::Command::new(soffice)
-        .args([profile.as_str(), "--headless", "--convert-to", "png", "--outdir"])
+        .args([profile.as_str(), "--headless", "--convert-to", "pdf", "--outdir"])
         .arg(dir.path())
         .arg(&xlsx)
         .output()
         .unwrap();
+    let pdf = dir.path().join("patrol-log.pdf");
+    assert!(pdf.exists(), "soffice made no PDF: {}", String::from_utf8_lossy(&out.stderr));
+    let out = std::process::Command::new(pdftoppm)
+        .args(["-png", "-r", "110", "-f", "1", "-singlefile"])
+        .arg(&pdf)
+        .arg(dir.path().join("patrol-log"))
+        .output()
+        .unwrap();
     let png = dir.path().join("patrol-log.png");
-    assert!(png.exists(), "soffice made no PNG: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(png.exists(), "pdftoppm made no PNG: {}", String::from_utf8_lossy(&out.stderr));
     let img = image::open(&png).unwrap().to_rgb8();
     assert!(img.width() > 400 && img.height() > 100, "{}×{}", img.width(), img.height());
     let dark = img.pixels().filter(|p| p.0.iter().all(|&c| c < 128)).count();
