@@ -7,6 +7,8 @@
 //! - [`progress`]: what the UI shows while syncing and after.
 //! - `client` (feature `client`): the HTTP client (reqwest + rustls) with
 //!   retries, backoff and resumable photo uploads.
+//! - `office_app` (feature `client`): the office's dashboard and exports,
+//!   the server first, else the device's copy.
 
 pub mod engine;
 pub mod office_wire;
@@ -21,6 +23,8 @@ pub mod wire;
 pub mod auto;
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "client")]
+pub mod office_app;
 #[cfg(feature = "client")]
 mod office_client;
 #[cfg(feature = "client")]
