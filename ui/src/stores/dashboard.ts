@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { backend, toBackendError, type BackendError } from '../backend'
 import { neighbourAt } from '../lib/period'
-import type { Dashboard, DashboardGranularity, DashboardQuery } from '../lib/pendingTypes'
+import type { Dashboard, DashboardGranularity, DashboardQuery } from '../generated'
 
 /** How many periods the trend shows. */
 export const TREND_LENGTH: Record<DashboardGranularity, number> = { week: 8, month: 6 }
