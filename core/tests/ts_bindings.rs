@@ -9,19 +9,19 @@ use gridpatrol_core::geo::{CoverageSettings, Crs, ImportSummary, PatrolCoverage,
 use gridpatrol_core::kpi::{
     Dimension, Granularity, GridOverdue, GridRating, KpiQuery, KpiTable, Measure, Metric, RatingLevel, RatingRules,
 };
+use gridpatrol_core::model::{BasemapSettings, Department, LocationFix, OrgUnit, Reference, TrackPoint};
 use gridpatrol_core::office::{
     CaseExportFormat, CategoryCount, Dashboard, DashboardGranularity, DashboardQuery, DataSource, ExportResult,
 };
-use gridpatrol_core::model::{BasemapSettings, Department, LocationFix, OrgUnit, Reference, TrackPoint};
 use gridpatrol_core::store::{
     Actor, CaseDetail, CaseFilter, CasePage, GridStats, LatLon, MapLayers, MapQuery, NearbyCase, NewCase, NewEvent,
     PatrolDetail, PatrolHistoryFilter, PatrolHistoryItem, PatrolListItem, StagedPhoto, UnsyncedSummary,
 };
 use gridpatrol_core::store::{WaitingWork, WipeReport};
-use gridpatrol_core::sync::schedule::{AutoSyncStatus, SyncTrouble};
 use gridpatrol_core::sync::office_wire::{
     AdminDevice, AdminUser, AuditEntry, AuditPage, AuditQuery, NewUser, OneTimePassword,
 };
+use gridpatrol_core::sync::schedule::{AutoSyncStatus, SyncTrouble};
 use gridpatrol_core::sync::session::{LogoutResult, ServerProbe};
 use gridpatrol_core::sync::{SessionInfo, SyncProgress, SyncReport};
 use ts_rs::{Config, TS};

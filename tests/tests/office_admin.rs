@@ -194,7 +194,8 @@ async fn administration(backend: Backend) {
     let revoked = a.admin_device_revoke(&worker_device).await.unwrap();
     assert!(revoked.revoked_at.is_some());
     assert_eq!(worker.try_sync().await.unwrap_err().code(), "device_revoked");
-    assert_eq!(code(a.admin_device_revoke(admin.store().device_id()).await), "invalid");
+    let own_device = admin.store().device_id().to_owned();
+    assert_eq!(code(a.admin_device_revoke(&own_device).await), "invalid");
     assert_eq!(code(a.admin_device_revoke("no-such-device").await), "not_found");
 
     // The audit log, newest first, in pages.

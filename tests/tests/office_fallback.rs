@@ -53,10 +53,13 @@ async fn server_first_else_the_device() {
     let board = office_app::dashboard(&leader.store, &query).await.unwrap();
     assert_eq!((board.source, board.fallback.as_deref()), (DataSource::Server, None));
     assert!(board.as_of.is_some_and(|at| at >= now));
-    assert_eq!(reported(&board), [id.clone()]);
+    assert_eq!(reported(&board), vec![id.clone()]);
     assert_eq!(board.trend.rows.len(), 8, "eight weeks of trend");
     let (log, source) = office_app::export_patrol_log(&leader.store, G01, &day).await.unwrap();
-    assert_eq!((source, log.name.as_str()), (DataSource::Server, format!("巡查日志-柳荫社区第一网格-{day}.xlsx").as_str()));
+    assert_eq!(
+        (source, log.name.as_str()),
+        (DataSource::Server, format!("巡查日志-柳荫社区第一网格-{day}.xlsx").as_str())
+    );
     let (_, source) = office_app::export_kpi_report(&leader.store, &month).await.unwrap();
     assert_eq!(source, DataSource::Server);
     assert_eq!(server.audit().await.len(), audit_before, "a served request is not a refusal");
@@ -77,8 +80,11 @@ async fn server_first_else_the_device() {
     // The link is down: the device's copy, as of its last sync, and why.
     proxy.set_down(true);
     let board = office_app::dashboard(&leader.store, &query).await.unwrap();
-    assert_eq!((board.source, board.fallback.as_deref(), board.as_of), (DataSource::Device, Some("offline"), last_sync));
-    assert_eq!(reported(&board), [id.clone()], "the device holds the synced case");
+    assert_eq!(
+        (board.source, board.fallback.as_deref(), board.as_of),
+        (DataSource::Device, Some("offline"), last_sync)
+    );
+    assert_eq!(reported(&board), vec![id.clone()], "the device holds the synced case");
     let (device_log, source) = office_app::export_patrol_log(&leader.store, G01, &day).await.unwrap();
     assert_eq!((source, &device_log.name), (DataSource::Device, &log.name));
     let filter = CaseFilter { ids: Some(vec![id.clone()]), ..Default::default() };

@@ -22,7 +22,7 @@ pub fn case_matches(
 ) -> bool {
     let (sla, lookback_due) = case_timers(reference, case, derived);
     let equal = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| w == have);
-    filter.ids.as_ref().is_none_or(|ids| ids.iter().any(|id| *id == case.id))
+    filter.ids.as_ref().is_none_or(|ids| ids.contains(&case.id))
         && filter.patrol.as_ref().is_none_or(|p| case.links.patrol.as_ref() == Some(p))
         && (filter.statuses.is_empty() || filter.statuses.contains(&derived.status))
         && equal(&filter.grid, &case.grid)

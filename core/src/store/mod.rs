@@ -17,10 +17,10 @@ pub mod docs;
 mod error;
 mod history;
 pub mod index;
-mod office;
 mod join;
 mod map;
 mod nearby;
+mod office;
 mod patrol_index;
 mod patrols;
 mod remote;
@@ -37,9 +37,9 @@ use std::sync::Arc;
 use automerge::ActorId;
 use rusqlite::{Connection, OptionalExtension, params};
 
-pub(crate) use cases::timers as case_timers;
 pub use basemap::{archive_basemap, is_archive_name};
 pub use blobs::stage_photo_shared;
+pub(crate) use cases::timers as case_timers;
 pub use error::StoreError;
 pub use history::HISTORY_LIMIT;
 pub use map::{

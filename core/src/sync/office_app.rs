@@ -72,13 +72,14 @@ fn is_refusal(e: &ClientError) -> bool {
 /// sync and the reason (`fallback`).
 pub async fn dashboard(store: &SharedStore, query: &DashboardQuery) -> Result<Dashboard, OfficeError> {
     let session = current_session(store)?;
-    let fallback =
-        match server_first(session.as_ref(), DASHBOARD_TIMEOUT, |c| async move { c.dashboard(query, 2 * DASHBOARD_TIMEOUT).await })
-            .await?
-        {
-            Ok(board) => return Ok(board),
-            Err(code) => code,
-        };
+    let fallback = match server_first(session.as_ref(), DASHBOARD_TIMEOUT, |c| async move {
+        c.dashboard(query, 2 * DASHBOARD_TIMEOUT).await
+    })
+    .await?
+    {
+        Ok(board) => return Ok(board),
+        Err(code) => code,
+    };
     let store = locked(store);
     let board = store.office_dashboard(query, store.now())?;
     Ok(board.from_device(session.and_then(|s| s.last_sync_at), Some(fallback.as_str().to_owned())))
