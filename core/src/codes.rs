@@ -59,6 +59,7 @@ codes! {
     NotInitialised = "not_initialised", "服务器尚未导入组织数据", "The server has no organisation data yet";
     NotFound = "not_found", "找不到该记录", "Not found";
     AdminOnly = "admin_only", "仅管理员可以执行此操作", "Only administrators may do this";
+    AlreadyExists = "already_exists", "已存在同名或同编码的记录", "A record with this name or code already exists";
     // Logins, tokens and devices.
     MissingToken = "missing_token", "请先登录", "Please log in first";
     InvalidToken = "invalid_token", "登录已失效，请重新登录", "Your login is no longer valid; please log in again";
@@ -127,7 +128,6 @@ codes! {
     PartEnded = "part_ended", "您在本次巡查中的部分已结束，不能再加入", "Your part of this patrol has ended; you cannot rejoin";
     NoReference = "no_reference", "尚无基础数据，请先联网登录或同步", "No reference data yet; log in once while online";
     NewerDatabase = "newer_database", "本机数据来自更新版本的应用，请升级应用", "The local data is from a newer app; please update";
-    AlreadyExists = "already_exists", "已存在同名或同编码的记录", "A record with this name or code already exists";
     ExportFailed = "export_failed", "文件未能保存，请换一个位置再试", "The file could not be saved; try another location";
     // The app itself.
     Timeout = "timeout", "连接服务器超时", "The server did not answer in time";

@@ -15,6 +15,8 @@
 //! - [`kpi`]: the office's KPIs, overdue counts and red/yellow/blue ratings.
 //! - [`export`]: the daily patrol log and KPI report (XLSX), cases as CSV
 //!   and GeoJSON.
+//! - [`office`]: the dashboard and the export files over a set of records,
+//!   and the checks of administrators' edits (server and device alike).
 //! - [`demo`]: the demo street office the product starts with.
 //!
 //! This crate knows nothing of Tauri or HTTP servers.
@@ -27,6 +29,7 @@ pub mod geo;
 pub mod ids;
 pub mod kpi;
 pub mod model;
+pub mod office;
 pub mod photo;
 pub mod store;
 pub mod sync;

@@ -10,11 +10,17 @@ use gridpatrol_core::kpi::{
     Dimension, Granularity, GridOverdue, GridRating, KpiQuery, KpiTable, Measure, Metric, RatingLevel, RatingRules,
 };
 use gridpatrol_core::model::{BasemapSettings, Department, LocationFix, OrgUnit, Reference, TrackPoint};
+use gridpatrol_core::office::{
+    CaseExportFormat, CategoryCount, Dashboard, DashboardGranularity, DashboardQuery, DataSource, ExportResult,
+};
 use gridpatrol_core::store::{
     Actor, CaseDetail, CaseFilter, CasePage, GridStats, LatLon, MapLayers, MapQuery, NearbyCase, NewCase, NewEvent,
     PatrolDetail, PatrolHistoryFilter, PatrolHistoryItem, PatrolListItem, StagedPhoto, UnsyncedSummary,
 };
 use gridpatrol_core::store::{WaitingWork, WipeReport};
+use gridpatrol_core::sync::office_wire::{
+    AdminDevice, AdminUser, AuditEntry, AuditPage, AuditQuery, NewUser, OneTimePassword,
+};
 use gridpatrol_core::sync::schedule::{AutoSyncStatus, SyncTrouble};
 use gridpatrol_core::sync::session::{LogoutResult, ServerProbe};
 use gridpatrol_core::sync::{SessionInfo, SyncProgress, SyncReport};
@@ -89,6 +95,20 @@ fn export_typescript_bindings() {
     SyncTrouble::export_all(&cfg).unwrap();
     ServerProbe::export_all(&cfg).unwrap();
     LogoutResult::export_all(&cfg).unwrap();
+    DataSource::export_all(&cfg).unwrap();
+    DashboardGranularity::export_all(&cfg).unwrap();
+    DashboardQuery::export_all(&cfg).unwrap();
+    CategoryCount::export_all(&cfg).unwrap();
+    Dashboard::export_all(&cfg).unwrap();
+    CaseExportFormat::export_all(&cfg).unwrap();
+    ExportResult::export_all(&cfg).unwrap();
+    AdminUser::export_all(&cfg).unwrap();
+    NewUser::export_all(&cfg).unwrap();
+    OneTimePassword::export_all(&cfg).unwrap();
+    AdminDevice::export_all(&cfg).unwrap();
+    AuditEntry::export_all(&cfg).unwrap();
+    AuditQuery::export_all(&cfg).unwrap();
+    AuditPage::export_all(&cfg).unwrap();
     write_error_texts(&out);
     // An index module so the UI imports from one place.
     let mut names: Vec<String> = std::fs::read_dir(&out)

@@ -1,5 +1,6 @@
 //! Errors as the UI receives them: `{code, message}`, never bare strings.
 
+use gridpatrol_core::office::OfficeError;
 use gridpatrol_core::store::StoreError;
 use gridpatrol_core::sync::client::ClientError;
 use serde::Serialize;
@@ -27,6 +28,12 @@ impl From<StoreError> for AppError {
 impl From<ClientError> for AppError {
     fn from(e: ClientError) -> Self {
         AppError::new(e.code(), e.to_string())
+    }
+}
+
+impl From<OfficeError> for AppError {
+    fn from(e: OfficeError) -> Self {
+        AppError::new(e.code.as_str(), e.message)
     }
 }
 

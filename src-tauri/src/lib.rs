@@ -43,6 +43,7 @@ pub fn run() {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .try_init();
     tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let dir = match std::env::var_os("GRIDPATROL_DATA_DIR") {
                 Some(d) => std::path::PathBuf::from(d),
@@ -99,6 +100,22 @@ pub fn run() {
             commands::sync::sync_status,
             commands::sync::sync_network_up,
             commands::sync::sync_unsynced,
+            commands::dashboard::dashboard_get,
+            commands::exports::export_patrol_log,
+            commands::exports::export_kpi_report,
+            commands::exports::export_cases,
+            commands::admin::admin_users,
+            commands::admin::admin_user_add,
+            commands::admin::admin_user_set_disabled,
+            commands::admin::admin_user_reset_password,
+            commands::admin::admin_devices,
+            commands::admin::admin_device_revoke,
+            commands::admin::admin_categories,
+            commands::admin::admin_category_add,
+            commands::admin::admin_org_import,
+            commands::admin::admin_rating_rules,
+            commands::admin::admin_rating_rules_set,
+            commands::admin::admin_audit,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Gridpatrol app");

@@ -72,7 +72,7 @@ pub struct Api {
     pub trusted_proxies: Vec<IpAddr>,
 }
 
-type Shared = Arc<Api>;
+pub(crate) type Shared = Arc<Api>;
 
 /// Which responses to compress: above 1 KiB, never photos (already JPEG).
 pub fn compress_when() -> impl tower_http::compression::Predicate {
@@ -94,6 +94,7 @@ pub fn router(api: Shared, limits: BodyLimits) -> Router {
         .route("/v1/blobs/{hash}/status", get(blob_status))
         .route("/v1/blobs/{hash}", get(blob_get).put(blob_put).layer(DefaultBodyLimit::max(limits.blob_chunk_bytes)))
         .route("/v1/stats", get(stats))
+        .merge(crate::office_http::routes())
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(limits.body_timeout))
         .with_state(api)
 }
@@ -161,7 +162,7 @@ fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 /// A body, or a clear code when it was too large or too slow.
-fn body(b: Result<Bytes, BytesRejection>) -> Result<Bytes, ServerError> {
+pub(crate) fn body(b: Result<Bytes, BytesRejection>) -> Result<Bytes, ServerError> {
     b.map_err(|e| {
         if timed_out(&e) {
             return refuse(ErrorCode::RequestTimeout, "the request body was too slow");
@@ -181,7 +182,7 @@ fn cbor_body<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -
     wire::decode(body).map_err(|e| refuse(ErrorCode::MalformedBody, e.to_string()))
 }
 
-fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ServerError> {
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ServerError> {
     serde_json::from_slice(body).map_err(|e| refuse(ErrorCode::MalformedBody, e.to_string()))
 }
 

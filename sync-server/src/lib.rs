@@ -8,7 +8,8 @@
 //! - [`storage`] is the one storage trait and its two implementations;
 //!   [`blobstore`] holds photos.
 //! - [`net`] accepts connections (limits, timeouts, TLS); [`http`] maps
-//!   routes and error codes.
+//!   routes and error codes; [`office_http`] the office's routes (dashboard,
+//!   reports, administration).
 //! - [`compaction`] and [`janitor`] run in the background.
 
 pub mod auth;
@@ -20,6 +21,7 @@ pub mod http;
 pub mod janitor;
 pub mod limits;
 pub mod net;
+pub mod office_http;
 pub mod service;
 pub mod settings;
 pub mod storage;

@@ -76,6 +76,50 @@ enum Command {
         #[command(subcommand)]
         action: CertAction,
     },
+    /// Write an office report: the same files the app exports.
+    Report {
+        #[command(subcommand)]
+        report: ReportKind,
+        /// Over this user's scope (a user name); default: everything.
+        #[arg(long = "as", global = true)]
+        as_user: Option<String>,
+        /// Where to write: a file, or a folder for the suggested name
+        /// (default: the current folder).
+        #[arg(long, global = true)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportKind {
+    /// 巡查日志: one grid's patrols and cases of one day (XLSX).
+    PatrolLog {
+        #[arg(long)]
+        grid: String,
+        /// YYYY-MM-DD (China Standard Time).
+        #[arg(long)]
+        day: String,
+    },
+    /// The monthly KPI and red/yellow/blue rating report (XLSX).
+    Kpi {
+        /// YYYY-MM.
+        #[arg(long)]
+        month: String,
+    },
+    /// Cases as CSV (UTF-8 with BOM) or GeoJSON.
+    Cases {
+        #[arg(long, value_enum, default_value = "csv")]
+        format: CasesFormat,
+        /// A case-list filter as JSON, e.g. '{"grid":"QS01-G01","statuses":["closed"]}'.
+        #[arg(long, default_value = "{}")]
+        filter: String,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CasesFormat {
+    Csv,
+    Geojson,
 }
 
 #[derive(Subcommand)]
@@ -262,6 +306,7 @@ async fn main() -> anyhow::Result<()> {
                 until: until.as_deref().map(parse_time).transpose()?,
                 action_prefix: action,
                 limit,
+                offset: 0,
             };
             for e in service.audit_log(&q).await? {
                 let at = chrono::DateTime::from_timestamp_millis(e.at).map(|t| t.to_rfc3339()).unwrap_or_default();
@@ -277,6 +322,7 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Report { report: kind, as_user, out } => report(&settings, kind, as_user, out).await,
         Command::Cert { action } => match action {
             CertAction::Generate { hosts, out } => {
                 let (cert, key, fingerprint) = gridpatrol_server::net::tls::self_signed(&hosts)?;
@@ -294,6 +340,46 @@ async fn main() -> anyhow::Result<()> {
             }
         },
     }
+}
+
+async fn report(
+    settings: &Settings,
+    kind: ReportKind,
+    as_user: Option<String>,
+    out: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    use gridpatrol_core::office::CaseExportFormat;
+    let service = gridpatrol_server::build(settings).await?;
+    let (_, reference) = service.reference().await.context("run import or init first")?;
+    let scope = match &as_user {
+        Some(name) => {
+            let user = reference.user_by_name(name).with_context(|| format!("no user {name}"))?;
+            reference.org.scope_of(user)
+        }
+        None => gridpatrol_core::model::Scope::All,
+    };
+    let made = match kind {
+        ReportKind::PatrolLog { grid, day } => service.report_patrol_log(&scope, &grid, &day).await,
+        ReportKind::Kpi { month } => service.report_kpi(&scope, &month).await,
+        ReportKind::Cases { format, filter } => {
+            let filter: gridpatrol_core::store::CaseFilter =
+                serde_json::from_str(&filter).context("--filter is not a case filter (JSON)")?;
+            let format = match format {
+                CasesFormat::Csv => CaseExportFormat::Csv,
+                CasesFormat::Geojson => CaseExportFormat::Geojson,
+            };
+            service.report_cases(&scope, format, &filter).await
+        }
+    };
+    let made = made.map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))?;
+    let path = match out {
+        Some(p) if p.is_dir() => p.join(&made.file.name),
+        Some(p) => p,
+        None => PathBuf::from(&made.file.name),
+    };
+    std::fs::write(&path, &made.file.bytes).with_context(|| format!("writing {}", path.display()))?;
+    println!("wrote {} ({} bytes)", path.display(), made.file.bytes.len());
+    Ok(())
 }
 
 fn write_private(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {

@@ -49,6 +49,8 @@ struct Shared {
     replays: AtomicU64,
     /// The link is down: every connection is dropped at once.
     link_down: std::sync::atomic::AtomicBool,
+    /// The far end is stuck: connections are accepted and never answered.
+    stalled: std::sync::atomic::AtomicBool,
 }
 
 /// What chaos decided for one connection.
@@ -97,6 +99,13 @@ impl FaultProxy {
                     drop(client);
                     continue;
                 }
+                if s.stalled.load(Ordering::Relaxed) {
+                    tokio::spawn(async move {
+                        let _held = client;
+                        tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+                    });
+                    continue;
+                }
                 tokio::spawn(async move {
                     let plan = s.plan();
                     if plan.stall_ms > 0 {
@@ -139,6 +148,11 @@ impl FaultProxy {
     /// Takes the link down (every connection dropped) or brings it back.
     pub fn set_down(&self, down: bool) {
         self.shared.link_down.store(down, Ordering::Relaxed);
+    }
+
+    /// Makes new connections hang (accepted, never answered) or not.
+    pub fn set_stalled(&self, stalled: bool) {
+        self.shared.stalled.store(stalled, Ordering::Relaxed);
     }
 
     /// Turns random faults off (to let the last sync through cleanly).

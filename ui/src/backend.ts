@@ -23,7 +23,7 @@ import type {
   UnsyncedSummary,
 } from './generated'
 import type { BasemapSettings, CaseFilter, LatLon, MapCrs, MapLayers, MapQuery, NearbyCase, NewCase, PatrolDetail, PatrolHistoryFilter, PatrolHistoryItem } from './generated'
-import type { AdminDevice, AdminUser, AuditPage, AuditQuery, CaseExportFormat, Dashboard, DashboardQuery, ExportResult, NewUser, OneTimePassword } from './lib/pendingTypes'
+import type { AdminDevice, AdminUser, AuditPage, AuditQuery, CaseExportFormat, Dashboard, DashboardQuery, ExportResult, NewUser, OneTimePassword } from './generated'
 import type { AutoSyncStatus, LogoutResult, ServerProbe, WaitingWork, WipeReport } from './generated'
 
 /** How a login trusts the server (see `server_probe`) and, after a one-time password, the user's own new one. */

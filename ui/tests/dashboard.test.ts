@@ -6,7 +6,7 @@ import OverviewView from '../src/views/OverviewView.vue'
 import PeriodPicker from '../src/components/office/PeriodPicker.vue'
 import { formatTime } from '../src/lib/format'
 import { cstDay } from '../src/lib/period'
-import type { Dashboard } from '../src/lib/pendingTypes'
+import type { Dashboard } from '../src/generated'
 import { dashboard, PREV_WEEK, WEEK } from './officeFixture'
 import { invoke, last, mountApp } from './setup'
 

@@ -1,7 +1,6 @@
 // Hand-made office data: figures, a rating with its checks, a dashboard of two grids.
-import type { Figure, GridRating, KpiFigures, KpiRow, Metric, RuleCheck } from '../src/generated'
+import type { Dashboard, Figure, GridRating, KpiFigures, KpiRow, Metric, RuleCheck } from '../src/generated'
 import { METRICS } from '../src/lib/kpi'
-import type { Dashboard } from '../src/lib/pendingTypes'
 
 export const WEEK = { label: '2026-W49', from: Date.UTC(2026, 10, 29, 16), to: Date.UTC(2026, 11, 6, 16) } // Mon 2026-11-30 00:00 CST
 export const MONTH = { label: '2026-12', from: Date.UTC(2026, 10, 30, 16), to: Date.UTC(2026, 11, 31, 16) }

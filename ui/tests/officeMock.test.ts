@@ -2,9 +2,8 @@
 // CONTRACT-office.md plausibly; otherwise the screens cannot be tried.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { installMockTauri } from '../src/dev/mockTauri'
-import type { CasePage } from '../src/generated'
+import type { AdminUser, AuditPage, CasePage, Dashboard, ExportResult, OneTimePassword } from '../src/generated'
 import { METRICS } from '../src/lib/kpi'
-import type { AdminUser, AuditPage, Dashboard, ExportResult, OneTimePassword } from '../src/lib/pendingTypes'
 
 type Invoke = (cmd: string, args?: unknown) => Promise<unknown>
 let call: Invoke

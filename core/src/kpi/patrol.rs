@@ -1,7 +1,9 @@
 //! What a patrol contributes to the KPIs and the daily log. Street coverage
 //! is computed elsewhere (from the track snapped to streets), so the caller
 //! fills these facts; [`PatrolFacts::from_checklist`] is the fallback that
-//! counts the ticked street checklist and measures the raw track.
+//! counts the ticked street checklist and measures the raw track, and
+//! [`PatrolFacts::from_patrol`] what the office counts (the track where
+//! there is one).
 
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +47,29 @@ impl PatrolFacts {
             track_length_m: track_length_m(&patrol.track),
             cases_found: patrol.cases.len() as u32,
         }
+    }
+
+    /// Facts as the office counts them (dashboard, reports, on server and
+    /// device alike): where the patrol has a track and its grid has street
+    /// geometry, a street with geometry is covered when the track walked it
+    /// ([`crate::geo::patrol_coverage`], default settings) and a street
+    /// without geometry when it was ticked; the length is the track's.
+    /// Otherwise [`PatrolFacts::from_checklist`].
+    pub fn from_patrol(patrol: &Patrol, reference: &Reference) -> Self {
+        let mut facts = Self::from_checklist(patrol, reference);
+        let Some(unit) = reference.grid(&patrol.grid) else { return facts };
+        let streets = match crate::geo::grid_streets(unit) {
+            Ok(s) if !s.is_empty() && patrol.track.len() >= 2 => s,
+            _ => return facts,
+        };
+        let coverage =
+            crate::geo::patrol_coverage(&streets, &[patrol.track.as_slice()], &crate::geo::CoverageSettings::default());
+        let drawn: Vec<&str> = streets.iter().map(|s| s.name.as_str()).collect();
+        let ticked_undrawn =
+            unit.streets.iter().filter(|s| !drawn.contains(&s.as_str()) && patrol.streets.contains_key(*s)).count();
+        facts.streets_covered = coverage.covered + ticked_undrawn as u32;
+        facts.track_length_m = coverage.track_length_m;
+        facts
     }
 
     /// Covered streets, never more than the total.

@@ -296,7 +296,7 @@ fn picks(photos: &[PhotoPick], keep: impl Fn(PhotoRole) -> bool) -> Vec<String> 
 }
 
 /// The SLA of the current step and the look-back due date.
-fn timers(reference: &Reference, case: &Case, derived: &Derived) -> (Option<Sla>, Option<Millis>) {
+pub(crate) fn timers(reference: &Reference, case: &Case, derived: &Derived) -> (Option<Sla>, Option<Millis>) {
     let Some(category) = reference.category(&case.category) else {
         return (None, None);
     };

@@ -20,6 +20,7 @@ pub mod index;
 mod join;
 mod map;
 mod nearby;
+mod office;
 mod patrol_index;
 mod patrols;
 mod remote;
@@ -38,6 +39,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 pub use basemap::{archive_basemap, is_archive_name};
 pub use blobs::stage_photo_shared;
+pub(crate) use cases::timers as case_timers;
 pub use error::StoreError;
 pub use history::HISTORY_LIMIT;
 pub use map::{

@@ -88,7 +88,7 @@ pub struct Trust {
 /// Talks to one sync server.
 #[derive(Debug, Clone)]
 pub struct SyncClient {
-    http: reqwest::Client,
+    pub(super) http: reqwest::Client,
     base: String,
     token: Option<String>,
     retry: RetryPolicy,
@@ -105,7 +105,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// Inflates a gzip'd answer, refusing more than 256 MiB (a bomb).
-fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, ClientError> {
+pub(super) fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, ClientError> {
     use std::io::Read;
     let mut out = Vec::with_capacity(bytes.len() * 3);
     flate2::read::GzDecoder::new(bytes)
@@ -202,7 +202,7 @@ impl SyncClient {
     }
 
     /// A network error, or a pinned certificate that did not match.
-    fn net_error(&self, e: reqwest::Error) -> ClientError {
+    pub(super) fn net_error(&self, e: reqwest::Error) -> ClientError {
         if let (Some(expected), Some(found)) = (&self.trust.pin, self.seen.last())
             && *expected != found
         {
@@ -236,18 +236,18 @@ impl SyncClient {
         self
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(super) fn url(&self, path: &str) -> String {
         format!("{}/v1{path}", self.base)
     }
 
-    fn auth(&self, rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    pub(super) fn auth(&self, rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match &self.token {
             Some(t) => rb.bearer_auth(t),
             None => rb,
         }
     }
 
-    async fn error_of(resp: reqwest::Response) -> ClientError {
+    pub(super) async fn error_of(resp: reqwest::Response) -> ClientError {
         let status = resp.status().as_u16();
         match resp.bytes().await {
             Ok(body) => match serde_json::from_slice::<ErrorBody>(&body) {

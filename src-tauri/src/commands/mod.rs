@@ -1,6 +1,9 @@
 //! Tauri commands, grouped by domain. Each is a one-line call into core.
 
+pub mod admin;
 pub mod cases;
+pub mod dashboard;
+pub mod exports;
 pub mod location;
 pub mod map;
 pub mod nearby;

@@ -2,7 +2,8 @@
 //! [`accounts`] (login, tokens, passwords), [`push`] (documents in),
 //! [`pull`] (the batched exchange and documents out), [`doc_sync`] (the
 //! Automerge sync protocol fallback), [`blobs`] (photos), [`admin`]
-//! (operators' actions) and [`audit`] — the one choke point every
+//! (operators' actions), [`admin_api`] (the admin screens' operations),
+//! [`office`] (dashboard and reports over a scope) and [`audit`] — the one choke point every
 //! acceptance and refusal passes, so nothing skips the audit log.
 //!
 //! The axum layer ([`crate::http`]) and the deterministic simulation in the
@@ -10,10 +11,12 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod admin_api;
 pub mod audit;
 pub mod blobs;
 pub mod cache;
 pub mod doc_sync;
+pub mod office;
 pub mod pull;
 pub mod push;
 

@@ -169,7 +169,7 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
-/// Which audit lines to read, newest first.
+/// Which audit lines to read, newest first (by time, then insertion order).
 #[derive(Debug, Clone, Default)]
 pub struct AuditQuery {
     pub user_id: Option<String>,
@@ -179,6 +179,8 @@ pub struct AuditQuery {
     /// Only actions starting with this (e.g. `refused:`).
     pub action_prefix: Option<String>,
     pub limit: u32,
+    /// Lines to skip (paging).
+    pub offset: u32,
 }
 
 /// Counts and checksums of everything a request could change, so a test

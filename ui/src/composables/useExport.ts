@@ -1,7 +1,7 @@
 import { ref } from 'vue'
 import { useI18n } from 'vue-i18n'
 import { formatBytes } from '../lib/format'
-import type { ExportResult } from '../lib/pendingTypes'
+import type { ExportResult } from '../generated'
 import { useNotify } from './useNotify'
 
 /** The file name of a path (either separator). */

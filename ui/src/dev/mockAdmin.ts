@@ -2,9 +2,8 @@ import type { ErrorCode } from '../generated/ErrorCode'
 // DEV ONLY (`npm run dev:mock`): the admin commands of the fake backend
 // (ui/CONTRACT-office.md). Online only (`localStorage['mock.offline'] = '1'`
 // makes them fail with `offline`), admin role only, every action audited.
-import type { Category, ImportSummary, OrgUnit, RatingRules, Reference, Role, SessionInfo, User } from '../generated'
+import type { AdminDevice, AdminUser, AuditEntry, AuditQuery, Category, ImportSummary, NewUser, OrgUnit, RatingRules, Reference, Role, SessionInfo, User } from '../generated'
 import { categoryProblem, ROLES, unitChoices, unitsValid, validUsername } from '../lib/admin'
-import type { AdminDevice, AdminUser, AuditEntry, AuditQuery, NewUser } from '../lib/pendingTypes'
 import { rulesProblem } from '../lib/rating'
 
 const HOUR = 3_600_000

@@ -2,10 +2,9 @@
 // patrols, in the shapes of core::kpi (KpiTable, GridRating…). The formulas
 // are simplified (wall-clock limits instead of working time); the real ones
 // are in core/src/kpi and docs/KPI.md.
-import type { Dimension, Figure, KpiFigures, KpiRow, KpiTable, Metric, Period } from '../generated'
+import type { DashboardGranularity, Dimension, Figure, KpiFigures, KpiRow, KpiTable, Metric, Period } from '../generated'
 import { METRICS } from '../lib/kpi'
 import { cstParts } from '../lib/period'
-import type { DashboardGranularity } from '../lib/pendingTypes'
 
 const HOUR = 3_600_000
 const DAY = 24 * HOUR

@@ -3,12 +3,10 @@ import type { ErrorCode } from '../generated/ErrorCode'
 // dashboard_get, the exports and the admin commands (ui/CONTRACT-office.md),
 // answered from the mock's cases and patrols. Figures are KPI-like, not the
 // real formulas (core/src/kpi); they are enough to try the screens.
-import type { Case, CaseStatus, GridRating, Reference, SessionInfo, TimelineEntry, User } from '../generated'
+import type { Case, CaseStatus, CategoryCount, Dashboard, DashboardQuery, GridRating, PatrolHistoryItem, Reference, SessionInfo, TimelineEntry, User } from '../generated'
 import { gridsOfUser, isLeader } from '../lib/names'
 import { cstDay, cstMonth } from '../lib/period'
 import { checkText, rate, ratingSummary } from '../lib/rating'
-import type { PatrolHistoryItem } from '../generated'
-import type { CategoryCount, Dashboard, DashboardQuery } from '../lib/pendingTypes'
 import zhCN from '../locales/zh-CN'
 import { computeTable, containing, patrolSamples, trendPeriods, type KpiScope, type PatrolFact, type Sample } from './mockKpi'
 import { createAdmin } from './mockAdmin'

@@ -2,11 +2,10 @@
 // Each builder returns the option and `keys`: what the bar at a data index
 // stands for (a period label, a category id, a department id), for taps.
 import type { EChartsCoreOption } from 'echarts/core'
-import type { KpiRow, KpiTable } from '../generated'
+import type { CategoryCount, DashboardGranularity, KpiRow, KpiTable } from '../generated'
 import type { Translate } from './format'
 import { percent, rowsOf } from './kpi'
 import { periodShort } from './period'
-import type { CategoryCount, DashboardGranularity } from './pendingTypes'
 
 export interface ChartColors {
   text: string

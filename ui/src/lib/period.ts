@@ -1,8 +1,7 @@
 // KPI periods (China Standard Time, as core::kpi::Period) for display and navigation.
 // The UI never computes period boundaries itself: Rust returns them; the UI
 // only steps to a neighbour by asking for the instant just before or after.
-import type { Period } from '../generated'
-import type { DashboardGranularity } from './pendingTypes'
+import type { DashboardGranularity, Period } from '../generated'
 import type { Translate } from './format'
 
 const CST_OFFSET = 8 * 3_600_000

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { backend, toBackendError, type BackendError } from '../backend'
 import { neighbourAt } from '../lib/period'
-import type { Dashboard, DashboardGranularity, DashboardQuery } from '../lib/pendingTypes'
+import type { Dashboard, DashboardGranularity, DashboardQuery } from '../generated'
 import { appNow } from '../lib/clock'
 
 /** How many periods the trend shows. */

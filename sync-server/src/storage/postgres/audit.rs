@@ -21,8 +21,16 @@ pub(super) async fn query(c: &Client, q: &AuditQuery) -> Result<Vec<AuditEntry>,
              WHERE ($1::TEXT IS NULL OR user_id = $1) AND ($2::TEXT IS NULL OR device_id = $2)
                AND ($3::BIGINT IS NULL OR at >= $3) AND ($4::BIGINT IS NULL OR at < $4)
                AND ($5::TEXT IS NULL OR starts_with(action, $5))
-             ORDER BY id DESC LIMIT $6",
-            &[&q.user_id, &q.device_id, &q.since, &q.until, &q.action_prefix, &i64::from(q.limit.max(1))],
+             ORDER BY at DESC, id DESC LIMIT $6 OFFSET $7",
+            &[
+                &q.user_id,
+                &q.device_id,
+                &q.since,
+                &q.until,
+                &q.action_prefix,
+                &i64::from(q.limit.max(1)),
+                &i64::from(q.offset),
+            ],
         )
         .await?;
     rows.iter()

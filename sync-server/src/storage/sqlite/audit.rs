@@ -19,10 +19,11 @@ pub(super) fn query(c: &Connection, q: &AuditQuery) -> Result<Vec<AuditEntry>, S
          WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR device_id = ?2)
            AND (?3 IS NULL OR at >= ?3) AND (?4 IS NULL OR at < ?4)
            AND (?5 IS NULL OR substr(action, 1, length(?5)) = ?5)
-         ORDER BY id DESC LIMIT ?6",
+         ORDER BY at DESC, id DESC LIMIT ?6 OFFSET ?7",
     )?;
-    let rows =
-        stmt.query_map(params![q.user_id, q.device_id, q.since, q.until, q.action_prefix, q.limit.max(1)], |r| {
+    let rows = stmt.query_map(
+        params![q.user_id, q.device_id, q.since, q.until, q.action_prefix, q.limit.max(1), q.offset],
+        |r| {
             Ok(AuditEntry {
                 at: r.get(0)?,
                 user_id: r.get(1)?,
@@ -32,7 +33,8 @@ pub(super) fn query(c: &Connection, q: &AuditQuery) -> Result<Vec<AuditEntry>, S
                 subject: r.get(5)?,
                 detail: r.get(6)?,
             })
-        })?;
+        },
+    )?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
