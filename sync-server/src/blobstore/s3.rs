@@ -211,7 +211,8 @@ impl BlobStore for S3BlobStore {
     async fn discard(&self, key: &UploadKey) -> Result<(), BlobError> {
         checked(&key.hash)?;
         let dir = self.partial_dir(key);
-        let mut paths: Vec<Path> = self.store.list(Some(&dir)).map_ok(|m| m.location).try_collect().await.map_err(backend)?;
+        let mut paths: Vec<Path> =
+            self.store.list(Some(&dir)).map_ok(|m| m.location).try_collect().await.map_err(backend)?;
         paths.sort();
         let mut paths = paths.into_iter();
         // The first chunk goes alone and first, so a reader racing with this
