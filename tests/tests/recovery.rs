@@ -219,6 +219,44 @@ async fn stale_uploads_are_cleaned_up_in_s3() {
     }
 }
 
+/// Half an upload from one phone, the whole photo from another phone of the
+/// same worker: the first phone's half is dropped as soon as it asks, not a
+/// day later by the janitor.
+async fn a_partial_of_a_photo_finished_elsewhere_is_dropped(blobs: Blobs) {
+    let server = TestServer::start_on(Backend::Sqlite, blobs, |_| {}).await;
+    let (first, second) = (TestDevice::login(&server, "worker1").await, TestDevice::login(&server, "worker1").await);
+    let staged = first.store().stage_photo(&gridpatrol_tests::fixtures::photo("gps_DSCN0010.jpg")).unwrap();
+    let bytes = first.store().blob(&staged.hash).unwrap().unwrap();
+    let api = gridpatrol_tests::api::Api::new(&server.url);
+    let half = api
+        .http
+        .put(format!("{}/blobs/{}?offset=0&total={}", api.url, staged.hash, bytes.len()))
+        .bearer_auth(&first.session.token)
+        .body(bytes[..bytes.len() / 2].to_vec());
+    assert_eq!(api.send(half).await.status, 200);
+    assert_eq!(server.partial_objects().await, 1);
+    assert_eq!(second.client.upload_blob(&staged.hash, &bytes).await.unwrap(), bytes.len() as u64);
+    let status = api
+        .send(api.http.get(format!("{}/blobs/{}/status", api.url, staged.hash)).bearer_auth(&first.session.token))
+        .await;
+    let status: gridpatrol_core::sync::wire::BlobStatus = serde_json::from_slice(&status.body).unwrap();
+    assert!(status.complete);
+    assert_eq!(server.partial_objects().await, 0, "the first phone's half is gone from the {blobs:?} store");
+    assert_eq!(server.service().storage().digest().await.unwrap().uploads, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partial_of_a_photo_finished_elsewhere_is_dropped_from_the_folder() {
+    a_partial_of_a_photo_finished_elsewhere_is_dropped(Blobs::Folder).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partial_of_a_photo_finished_elsewhere_is_dropped_from_s3() {
+    if gridpatrol_tests::s3::moto_available() {
+        a_partial_of_a_photo_finished_elsewhere_is_dropped(Blobs::S3).await;
+    }
+}
+
 /// The server records when each accepted step arrived.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_accepted_step_has_its_receipt_time() {
