@@ -37,6 +37,23 @@ fn device_users() -> Vec<String> {
     workers.iter().cycle().take(DEVICES).cloned().collect()
 }
 
+/// A real photo with case number `k` drawn into its corner as eight
+/// black-or-white squares, so every case's photo is its own blob.
+fn marked(photo: &[u8], k: usize) -> Vec<u8> {
+    let mut img = image::load_from_memory(photo).expect("a fixture decodes").to_rgb8();
+    for bit in 0..8u32 {
+        let shade = if (k >> bit) & 1 == 1 { 255 } else { 0 };
+        for x in bit * 24..bit * 24 + 24 {
+            for y in 0..24 {
+                img.put_pixel(x, y, image::Rgb([shade, shade, shade]));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&img).unwrap();
+    out
+}
+
 /// A device logged in through nginx (pinning its certificate), then
 /// talking through the fault proxy, a fresh connection per request.
 async fn device(cluster: &Cluster, proxied: &str, username: &str) -> TestDevice {
@@ -88,16 +105,18 @@ async fn three_instances_behind_nginx_lose_nothing() {
     }
 
     // ---- twenty devices, ten cases each with a real photo ----
-    let photos: Vec<Vec<u8>> = ["gps_DSCN0010.jpg", "gps_DSCN0021.jpg", "gps_DSCN0042.jpg", "Canon_40D.jpg"]
-        .iter()
-        .chain(["orientation_landscape_1.jpg", "orientation_landscape_5.jpg", "xmp_no_exif.jpg"].iter())
-        .map(|n| fixtures::photo(n))
-        .collect();
+    let photos: Vec<Vec<u8>> =
+        ["gps_DSCN0010.jpg", "gps_DSCN0021.jpg", "gps_DSCN0042.jpg", "orientation_landscape_3.jpg"]
+            .iter()
+            .chain(["orientation_landscape_1.jpg", "orientation_landscape_5.jpg", "xmp_no_exif.jpg"].iter())
+            .map(|n| fixtures::photo(n))
+            .collect();
     let mut devices = Vec::new();
     for (i, user) in device_users().iter().enumerate() {
         let d = device(&cluster, &proxied, user).await;
         for c in 0..CASES_PER_DEVICE {
-            d.report(&format!("{user}·{i}号机·问题{c}"), &[&photos[(i * CASES_PER_DEVICE + c) % photos.len()]]);
+            let k = i * CASES_PER_DEVICE + c;
+            d.report(&format!("{user}·{i}号机·问题{c}"), &[&marked(&photos[k % photos.len()], k)]);
         }
         devices.push(d);
     }
@@ -133,6 +152,20 @@ async fn three_instances_behind_nginx_lose_nothing() {
         }
     }
     assert_eq!(mine.len(), DEVICES * CASES_PER_DEVICE);
+    let distinct: std::collections::HashSet<String> = devices
+        .iter()
+        .flat_map(|d| {
+            let s = d.store();
+            s.list_cases(&all(), 0)
+                .unwrap()
+                .items
+                .into_iter()
+                .filter(|c| mine.contains_key(&c.id))
+                .flat_map(|c| s.get_case(&c.id, None, 0).unwrap().case.photos.into_values().map(|p| p.hash))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(distinct.len(), DEVICES * CASES_PER_DEVICE, "every case has a photo of its own");
     for id in mine.keys() {
         assert_eq!(pushes.get(id), Some(&1), "case {id} committed exactly once");
     }
