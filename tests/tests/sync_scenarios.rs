@@ -56,23 +56,24 @@ async fn morning_patrol(backend: Backend, blobs: Blobs) {
     println!("[{backend:?}] leader download: {} bytes down, {} round trips", got.progress.bytes_down, got.round_trips);
     let page = leader.store().list_cases(&all(), 0).unwrap();
     assert_eq!(page.total, 40);
-    let w = worker.store();
-    let l = leader.store();
     let mut hashes = Vec::new();
-    for id in &ids {
-        let mine = w.get_case(id, None, 0).unwrap();
-        let theirs = l.get_case(id, None, 0).unwrap();
-        assert_eq!(mine.case, theirs.case);
-        assert_eq!(w.stored_heads(id).unwrap(), l.stored_heads(id).unwrap());
-        for p in mine.case.photos.values() {
-            assert_eq!(w.blob(&p.hash).unwrap(), l.blob(&p.hash).unwrap(), "photo {} differs", p.hash);
-            assert!(l.blob(&p.thumb).unwrap().is_some());
-            hashes.push(p.hash.clone());
+    {
+        let w = worker.store();
+        let l = leader.store();
+        for id in &ids {
+            let mine = w.get_case(id, None, 0).unwrap();
+            let theirs = l.get_case(id, None, 0).unwrap();
+            assert_eq!(mine.case, theirs.case);
+            assert_eq!(w.stored_heads(id).unwrap(), l.stored_heads(id).unwrap());
+            for p in mine.case.photos.values() {
+                assert_eq!(w.blob(&p.hash).unwrap(), l.blob(&p.hash).unwrap(), "photo {} differs", p.hash);
+                assert!(l.blob(&p.thumb).unwrap().is_some());
+                hashes.push(p.hash.clone());
+            }
+            assert!(theirs.synced);
         }
-        assert!(theirs.synced);
+        assert_eq!(l.list_patrols(10).unwrap().len(), 1);
     }
-    assert_eq!(l.list_patrols(10).unwrap().len(), 1);
-    drop((w, l));
     assert_eq!(hashes.len(), 40);
     for h in &hashes {
         assert!(server.photo_stored(h).await, "photo {h} is in the {blobs:?} store");
