@@ -43,7 +43,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Arc<service::SyncServi
         std::fs::create_dir_all(dir)?;
     }
     let storage = storage::open(&settings.database_url, settings.database_ca.as_deref()).await?;
-    let blobs = Arc::new(blobstore::fs::FsBlobStore::open(&settings.blob_dir)?);
+    let blobs = blobstore::open(settings)?;
     let limits = limits::Limits::from(settings);
     let service = service::SyncService::new(storage, blobs, limits, settings.hash_concurrency);
     Ok(Arc::new(service.with_clock(gridpatrol_core::clock::Clock::from_env())))

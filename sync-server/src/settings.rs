@@ -1,6 +1,7 @@
 //! Server settings, layered: built-in defaults, then a TOML file, then
 //! `GRIDPATROL_*` environment variables (e.g. `GRIDPATROL_DATABASE_URL`).
 
+use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
@@ -20,8 +21,17 @@ pub struct Settings {
     /// A PEM file of the CA that signed the PostgreSQL server's certificate
     /// (default: the usual public roots).
     pub database_ca: Option<PathBuf>,
-    /// Folder for photo blobs.
+    /// Folder for photo blobs (when there is no `blob_url`).
     pub blob_dir: PathBuf,
+    /// Photos in an S3-compatible object store instead: `s3://bucket` or
+    /// `s3://bucket/prefix` (needed for several server instances).
+    /// Credentials and endpoint: the `AWS_*` environment variables or
+    /// `blob_options`.
+    pub blob_url: Option<String>,
+    /// Object store options (`endpoint`, `region`, `access_key_id`,
+    /// `secret_access_key`, `allow_http`, …), e.g.
+    /// `GRIDPATROL_BLOB_OPTIONS='{endpoint="http://minio:9000",allow_http="true"}'`.
+    pub blob_options: BTreeMap<String, String>,
     /// Serve HTTPS with this certificate chain and key (PEM files); both or neither.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
@@ -83,6 +93,8 @@ impl Default for Settings {
             database_url: "sqlite://gridpatrol-data/server.sqlite".into(),
             database_ca: None,
             blob_dir: "gridpatrol-data/blobs".into(),
+            blob_url: None,
+            blob_options: BTreeMap::new(),
             tls_cert: None,
             tls_key: None,
             max_blob_bytes: 8 << 20,
@@ -131,6 +143,8 @@ impl std::fmt::Debug for Settings {
             .field("listen", &self.listen)
             .field("database_url", &redact_url(&self.database_url))
             .field("blob_dir", &self.blob_dir)
+            .field("blob_url", &self.blob_url)
+            .field("blob_options", &self.blob_options.keys().collect::<Vec<_>>())
             .field("tls", &self.tls_cert.is_some())
             .field("max_blob_bytes", &self.max_blob_bytes)
             .field("max_body_bytes", &self.max_body_bytes)
@@ -167,5 +181,16 @@ mod tests {
         let shown = format!("{s:?}");
         assert!(!shown.contains("s3cret") && shown.contains("gp:***@db"), "{shown}");
         assert!(Settings::load(Some(&dir.path().join("missing.toml"))).is_err());
+        assert_eq!(s.blob_url, None, "the folder is the default");
+        std::fs::write(
+            &file,
+            "blob_url = \"s3://photos/city\"\n[blob_options]\nendpoint = \"http://minio:9000\"\nsecret_access_key = \"topsecret\"\n",
+        )
+        .unwrap();
+        let s = Settings::load(Some(&file)).unwrap();
+        assert_eq!(s.blob_url.as_deref(), Some("s3://photos/city"));
+        assert_eq!(s.blob_options.get("endpoint").map(String::as_str), Some("http://minio:9000"));
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("topsecret") && shown.contains("secret_access_key"), "{shown}");
     }
 }

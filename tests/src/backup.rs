@@ -42,9 +42,13 @@ impl TestServer {
     }
 
     /// Stops the server, puts the backup back in place of its database
-    /// (and, with `lose_photos`, empties the photo folder), starts it again.
+    /// (and, with `lose_photos`, empties the photo folder or bucket), starts it again.
     pub async fn restore(&mut self, backup: &Backup, lose_photos: bool) {
         assert_eq!(backup.url, self.settings.database_url, "a backup of this server");
+        if lose_photos && self.settings.blob_url.is_some() {
+            // Photos in an object store: the bucket is lost instead.
+            crate::s3::empty_bucket(&self.settings).await;
+        }
         let settings: Settings = self.settings.clone();
         let from = backup.dir.path().to_owned();
         let (admin, name) = match sqlite_path(&settings.database_url) {

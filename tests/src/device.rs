@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use gridpatrol_core::model::{Location, LocationSource, Role, Severity};
 use gridpatrol_core::store::{Actor, DeviceStore, NewCase, PhotoPick};
 use gridpatrol_core::sync::SyncReport;
-use gridpatrol_core::sync::client::{RetryPolicy, SharedStore, SyncClient, SyncOptions};
+use gridpatrol_core::sync::client::{RetryPolicy, SharedStore, SyncClient, SyncOptions, Trust};
 use gridpatrol_core::sync::session::Session;
 
 use crate::server::TestServer;
@@ -33,10 +33,16 @@ impl TestDevice {
 
     /// A fresh device logged in to the server at `url`.
     pub async fn login_at(url: &str, username: &str) -> TestDevice {
+        Self::login_trusting(url, username, Trust::default()).await
+    }
+
+    /// A fresh device logged in to the server at `url`, trusting it as
+    /// `trust` says (e.g. a pinned certificate fingerprint).
+    pub async fn login_trusting(url: &str, username: &str, trust: Trust) -> TestDevice {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = DeviceStore::open(&dir.path().join("device.sqlite")).expect("device store opens");
         let store = Arc::new(Mutex::new(store));
-        let client = SyncClient::new(url).expect("client");
+        let client = SyncClient::with_trust(url, trust).expect("client");
         let session = client
             .login(&store, username, gridpatrol_core::demo::DEMO_PASSWORD, "test device")
             .await

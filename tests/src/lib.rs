@@ -6,14 +6,16 @@ pub mod api;
 pub mod backup;
 pub mod bench;
 pub mod bombs;
+pub mod cluster;
 pub mod device;
 pub mod fixtures;
 pub mod memory_blobs;
 pub mod proxy;
+pub mod s3;
 pub mod server;
 
 pub use device::TestDevice;
-pub use server::{Backend, TestServer};
+pub use server::{Backend, Blobs, TestServer};
 
 /// Installs a test log subscriber once (RUST_LOG controls it).
 pub fn init_logs() {

@@ -15,6 +15,15 @@ pub enum Backend {
     Postgres,
 }
 
+/// Where a test server keeps photos.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blobs {
+    /// A folder in the server's temporary directory (the embedded default).
+    Folder,
+    /// A fresh bucket on a moto S3 server started for this test server.
+    S3,
+}
+
 /// Imports the demo street office (every user's password: the demo one).
 pub async fn import_demo(service: &SyncService) {
     service
@@ -36,6 +45,7 @@ pub struct TestServer {
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
     _dir: Arc<tempfile::TempDir>,
+    _moto: Option<Arc<crate::s3::Moto>>,
 }
 
 /// The PostgreSQL server the tests use: `$GRIDPATROL_TEST_PG_URL` (set by
@@ -67,6 +77,12 @@ impl TestServer {
 
     /// Starts a server after letting `tune` adjust its settings.
     pub async fn start_with(backend: Backend, tune: impl FnOnce(&mut Settings)) -> TestServer {
+        Self::start_on(backend, Blobs::Folder, tune).await
+    }
+
+    /// Starts a server with photos in `blobs` (for [`Blobs::S3`], check
+    /// [`crate::s3::moto_available`] first).
+    pub async fn start_on(backend: Backend, blobs: Blobs, tune: impl FnOnce(&mut Settings)) -> TestServer {
         crate::init_logs();
         let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
         let database_url = match backend {
@@ -80,11 +96,27 @@ impl TestServer {
             compaction_interval_secs: 0,
             ..Settings::default()
         };
+        let moto = match blobs {
+            Blobs::Folder => None,
+            Blobs::S3 => {
+                let moto = crate::s3::Moto::start().await;
+                let bucket = moto.bucket().await;
+                moto.configure(&mut settings, &bucket);
+                Some(Arc::new(moto))
+            }
+        };
         tune(&mut settings);
         let service = gridpatrol_server::build(&settings).await.expect("server builds");
         import_demo(&service).await;
-        let mut s =
-            TestServer { url: String::new(), settings, service: Some(service), shutdown: None, task: None, _dir: dir };
+        let mut s = TestServer {
+            url: String::new(),
+            settings,
+            service: Some(service),
+            shutdown: None,
+            task: None,
+            _dir: dir,
+            _moto: moto,
+        };
         s.listen(None).await;
         s
     }
@@ -160,6 +192,31 @@ impl TestServer {
                 tokio::spawn(conn);
                 c.batch_execute(&sql).await.unwrap();
             }
+        }
+    }
+
+    /// Whether the photo `hash` is published where this server keeps
+    /// photos (its folder or its bucket), looked up behind its back.
+    pub async fn photo_stored(&self, hash: &str) -> bool {
+        match &self.settings.blob_url {
+            Some(_) => {
+                crate::s3::keys(&self.settings).await.iter().any(|(k, _)| k == &format!("blobs/{}/{hash}", &hash[..2]))
+            }
+            None => self.settings.blob_dir.join(&hash[..2]).join(hash).is_file(),
+        }
+    }
+
+    /// Files or objects of uploads in progress, looked up behind the
+    /// server's back.
+    pub async fn partial_objects(&self) -> usize {
+        match &self.settings.blob_url {
+            Some(_) => crate::s3::keys(&self.settings).await.iter().filter(|(k, _)| k.starts_with("partial/")).count(),
+            None => std::fs::read_dir(self.settings.blob_dir.join("partial"))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .flat_map(|d| std::fs::read_dir(d.path()).into_iter().flatten().flatten())
+                .count(),
         }
     }
 

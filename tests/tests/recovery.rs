@@ -6,7 +6,7 @@
 use gridpatrol_core::model::EventKind;
 use gridpatrol_core::store::{CaseFilter, NewEvent, SyncBookkeeping};
 use gridpatrol_core::workflow::CaseStatus;
-use gridpatrol_tests::{Backend, TestDevice, TestServer};
+use gridpatrol_tests::{Backend, Blobs, TestDevice, TestServer};
 
 fn step(kind: EventKind, note: &str) -> NewEvent {
     NewEvent { kind, note: note.into(), photos: vec![], department: None, at: None }
@@ -73,8 +73,8 @@ async fn restore_then_others_push_past(backend: Backend) {
 /// A restore with the photo folder lost: the server notices the photos it
 /// records but no longer holds, and the devices that still have them upload
 /// them again.
-async fn restore_with_the_photo_folder_lost(backend: Backend) {
-    let mut server = TestServer::start(backend).await;
+async fn restore_with_the_photo_folder_lost(backend: Backend, blobs: Blobs) {
+    let mut server = TestServer::start_on(backend, blobs, |_| {}).await;
     let worker = TestDevice::login(&server, "worker1").await;
     let id = worker.report("井盖缺失", &[&gridpatrol_tests::fixtures::photo("gps_DSCN0021.jpg")]);
     worker.sync().await;
@@ -82,7 +82,9 @@ async fn restore_with_the_photo_folder_lost(backend: Backend) {
     let original = worker.store().blob(&photo.hash).unwrap().unwrap();
     let backup = server.backup().await;
 
+    assert!(server.photo_stored(&photo.hash).await);
     server.restore(&backup, true).await;
+    assert!(!server.photo_stored(&photo.hash).await, "the {blobs:?} store lost the photo");
     let leader = TestDevice::login(&server, "leader1").await;
     leader.sync().await;
     assert!(!leader.client.fetch_blob(&leader.store, &photo.hash).await.unwrap(), "the photo is gone from the server");
@@ -97,6 +99,7 @@ async fn restore_with_the_photo_folder_lost(backend: Backend) {
     );
     assert!(leader.client.fetch_blob(&leader.store, &photo.hash).await.unwrap(), "the leader can open it again");
     assert_eq!(leader.store().blob(&photo.hash).unwrap().unwrap(), original, "byte for byte");
+    assert!(server.photo_stored(&photo.hash).await, "back in the {blobs:?} store");
     leader.sync().await;
     assert!(server.service().storage().wanted_blobs(&gridpatrol_core::model::Scope::All, 10).await.unwrap().is_empty());
 }
@@ -111,7 +114,7 @@ mod sqlite {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn restore_with_the_photo_folder_lost() {
-        super::restore_with_the_photo_folder_lost(Backend::Sqlite).await;
+        super::restore_with_the_photo_folder_lost(Backend::Sqlite, Blobs::Folder).await;
     }
 }
 
@@ -125,7 +128,19 @@ mod postgres {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn restore_with_the_photo_folder_lost() {
-        super::restore_with_the_photo_folder_lost(Backend::Postgres).await;
+        super::restore_with_the_photo_folder_lost(Backend::Postgres, Blobs::Folder).await;
+    }
+}
+
+mod postgres_s3 {
+    use super::*;
+
+    /// The photo bucket is lost instead of the folder.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn restore_with_the_photo_folder_lost() {
+        if gridpatrol_tests::s3::moto_available() {
+            super::restore_with_the_photo_folder_lost(Backend::Postgres, Blobs::S3).await;
+        }
     }
 }
 
@@ -162,9 +177,8 @@ async fn heads_the_server_lacks_are_repaired_with_the_automerge_sync_protocol() 
 
 /// Uploads abandoned for a day are discarded with their bytes; finished
 /// photos and fresh uploads stay.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stale_uploads_are_cleaned_up() {
-    let server = TestServer::start(Backend::Sqlite).await;
+async fn stale_uploads_are_cleaned_up(blobs: Blobs) {
+    let server = TestServer::start_on(Backend::Sqlite, blobs, |_| {}).await;
     let worker = TestDevice::login(&server, "worker1").await;
     let photo = gridpatrol_tests::fixtures::photo("gps_DSCN0042.jpg");
     let staged = worker.store().stage_photo(&photo).unwrap();
@@ -180,20 +194,67 @@ async fn stale_uploads_are_cleaned_up() {
     assert_eq!(api.send(put).await.status, 200);
     let _ = half;
     assert_eq!(server.service().storage().digest().await.unwrap().uploads, 1);
+    assert_eq!(server.partial_objects().await, 1, "half an upload in the {blobs:?} store");
     let tidy = |age| gridpatrol_server::janitor::tidy(server.service(), std::time::Duration::from_millis(age));
     assert_eq!(tidy(86_400_000).await.unwrap().stale_uploads, 0, "a fresh upload stays");
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     assert_eq!(tidy(10).await.unwrap().stale_uploads, 1);
     assert_eq!(server.service().storage().digest().await.unwrap().uploads, 0);
-    let partials = std::fs::read_dir(server.settings.blob_dir.join("partial"))
-        .unwrap()
-        .flatten()
-        .flat_map(|d| std::fs::read_dir(d.path()).unwrap().flatten())
-        .count();
-    assert_eq!(partials, 0, "its bytes are gone");
+    assert_eq!(server.partial_objects().await, 0, "its bytes are gone");
     // The device starts again from zero and finishes.
     let status = worker.client.upload_blob(&staged.hash, &bytes).await.unwrap();
     assert_eq!(status, bytes.len() as u64);
+    assert!(server.photo_stored(&staged.hash).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_uploads_are_cleaned_up_in_the_folder() {
+    stale_uploads_are_cleaned_up(Blobs::Folder).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_uploads_are_cleaned_up_in_s3() {
+    if gridpatrol_tests::s3::moto_available() {
+        stale_uploads_are_cleaned_up(Blobs::S3).await;
+    }
+}
+
+/// Half an upload from one phone, the whole photo from another phone of the
+/// same worker: the first phone's half is dropped as soon as it asks, not a
+/// day later by the janitor.
+async fn a_partial_of_a_photo_finished_elsewhere_is_dropped(blobs: Blobs) {
+    let server = TestServer::start_on(Backend::Sqlite, blobs, |_| {}).await;
+    let (first, second) = (TestDevice::login(&server, "worker1").await, TestDevice::login(&server, "worker1").await);
+    let staged = first.store().stage_photo(&gridpatrol_tests::fixtures::photo("gps_DSCN0010.jpg")).unwrap();
+    let bytes = first.store().blob(&staged.hash).unwrap().unwrap();
+    let api = gridpatrol_tests::api::Api::new(&server.url);
+    let half = api
+        .http
+        .put(format!("{}/blobs/{}?offset=0&total={}", api.url, staged.hash, bytes.len()))
+        .bearer_auth(&first.session.token)
+        .body(bytes[..bytes.len() / 2].to_vec());
+    assert_eq!(api.send(half).await.status, 200);
+    assert_eq!(server.partial_objects().await, 1);
+    assert_eq!(second.client.upload_blob(&staged.hash, &bytes).await.unwrap(), bytes.len() as u64);
+    let status = api
+        .send(api.http.get(format!("{}/blobs/{}/status", api.url, staged.hash)).bearer_auth(&first.session.token))
+        .await;
+    let status: gridpatrol_core::sync::wire::BlobStatus = serde_json::from_slice(&status.body).unwrap();
+    assert!(status.complete);
+    assert_eq!(server.partial_objects().await, 0, "the first phone's half is gone from the {blobs:?} store");
+    assert_eq!(server.service().storage().digest().await.unwrap().uploads, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partial_of_a_photo_finished_elsewhere_is_dropped_from_the_folder() {
+    a_partial_of_a_photo_finished_elsewhere_is_dropped(Blobs::Folder).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partial_of_a_photo_finished_elsewhere_is_dropped_from_s3() {
+    if gridpatrol_tests::s3::moto_available() {
+        a_partial_of_a_photo_finished_elsewhere_is_dropped(Blobs::S3).await;
+    }
 }
 
 /// The server records when each accepted step arrived.

@@ -5,7 +5,7 @@
 
 use gridpatrol_core::store::CaseFilter;
 use gridpatrol_tests::proxy::{Direction, FaultProxy};
-use gridpatrol_tests::{Backend, TestDevice, TestServer, fixtures};
+use gridpatrol_tests::{Backend, Blobs, TestDevice, TestServer, fixtures};
 
 fn all() -> CaseFilter {
     CaseFilter { limit: Some(500), ..Default::default() }
@@ -23,8 +23,8 @@ async fn pushes_per_doc(server: &TestServer) -> std::collections::HashMap<String
 }
 
 /// Scenario 4a: The connection drops mid-request and mid-response of a batch.
-async fn batch_survives_cut_connections(backend: Backend) {
-    let server = TestServer::start(backend).await;
+async fn batch_survives_cut_connections(backend: Backend, blobs: Blobs) {
+    let server = TestServer::start_on(backend, blobs, |_| {}).await;
     let proxy = FaultProxy::start(&server.url).await;
     let worker = TestDevice::login_at(&proxy.url, "worker1").await;
     let ids: Vec<String> = (0..20).map(|i| worker.report(&format!("问题{i}"), &[])).collect();
@@ -51,8 +51,8 @@ async fn batch_survives_cut_connections(backend: Backend) {
 
 /// Scenario 4b: The connection drops in the middle of a photo upload; the next sync
 /// resumes from where the server stopped, not from the start.
-async fn photo_upload_resumes_after_a_cut(backend: Backend) {
-    let server = TestServer::start(backend).await;
+async fn photo_upload_resumes_after_a_cut(backend: Backend, blobs: Blobs) {
+    let server = TestServer::start_on(backend, blobs, |_| {}).await;
     let proxy = FaultProxy::start(&server.url).await;
     let worker = TestDevice::login_at(&proxy.url, "worker1").await.with_attempts(1).with_chunk_bytes(64 << 10);
     let id = worker.report("大照片", &[&fixtures::photo("mobile_HMD_Nokia_8.3_5G.jpg")]);
@@ -72,13 +72,14 @@ async fn photo_upload_resumes_after_a_cut(backend: Backend) {
     let leader = TestDevice::login(&server, "leader1").await;
     leader.sync_full().await;
     assert_eq!(leader.store().blob(&photo.hash).unwrap(), worker.store().blob(&photo.hash).unwrap());
-    println!("[{backend:?}] photo of {size} bytes uploaded with {sent} bytes across a cut");
+    assert!(server.photo_stored(&photo.hash).await, "the photo is in the {blobs:?} store");
+    println!("[{backend:?}, {blobs:?}] photo of {size} bytes uploaded with {sent} bytes across a cut");
 }
 
 /// Scenario 5: The server restarts between requests, and between the two halves of
 /// a photo upload.
-async fn server_restarts(backend: Backend) {
-    let mut server = TestServer::start(backend).await;
+async fn server_restarts(backend: Backend, blobs: Blobs) {
+    let mut server = TestServer::start_on(backend, blobs, |_| {}).await;
     let proxy = FaultProxy::start(&server.url).await;
     let worker = TestDevice::login_at(&proxy.url, "worker1").await.with_attempts(1).with_chunk_bytes(64 << 10);
     let leader = TestDevice::login(&server, "leader1").await;
@@ -114,19 +115,35 @@ async fn server_restarts(backend: Backend) {
     leader.sync_full().await;
     assert_eq!(leader.store().list_cases(&all(), 0).unwrap().total, 16);
     assert_eq!(leader.store().blob(&photo.hash).unwrap(), worker.store().blob(&photo.hash).unwrap());
+    assert!(server.photo_stored(&photo.hash).await, "the photo is in the {blobs:?} store");
 }
 
 macro_rules! on_both_backends {
     ($($name:ident),*) => {
         mod sqlite {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(gridpatrol_tests::Backend::Sqlite).await }) *
+            async fn $name() { super::$name(gridpatrol_tests::Backend::Sqlite, gridpatrol_tests::Blobs::Folder).await }) *
         }
         mod postgres {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(gridpatrol_tests::Backend::Postgres).await }) *
+            async fn $name() { super::$name(gridpatrol_tests::Backend::Postgres, gridpatrol_tests::Blobs::Folder).await }) *
+        }
+    };
+}
+
+/// The photo scenarios again with photos in S3 (a real moto server).
+macro_rules! with_photos_in_s3 {
+    ($($name:ident),*) => {
+        mod postgres_s3 {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                if gridpatrol_tests::s3::moto_available() {
+                    super::$name(gridpatrol_tests::Backend::Postgres, gridpatrol_tests::Blobs::S3).await
+                }
+            }) *
         }
     };
 }
 
 on_both_backends!(batch_survives_cut_connections, photo_upload_resumes_after_a_cut, server_restarts);
+with_photos_in_s3!(photo_upload_resumes_after_a_cut, server_restarts);

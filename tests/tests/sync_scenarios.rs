@@ -4,7 +4,7 @@
 use gridpatrol_core::model::{EventKind, PatrolKind};
 use gridpatrol_core::store::{CaseFilter, NewEvent, PhotoPick, SyncBookkeeping};
 use gridpatrol_core::workflow::CaseStatus;
-use gridpatrol_tests::{Backend, TestDevice, TestServer, fixtures};
+use gridpatrol_tests::{Backend, Blobs, TestDevice, TestServer, fixtures};
 
 fn step(kind: EventKind) -> NewEvent {
     NewEvent { kind, note: String::new(), photos: vec![], department: None, at: None }
@@ -16,8 +16,8 @@ fn all() -> CaseFilter {
 
 /// Scenario 1: A morning patrol: offline patrol + 40 cases with real photos, sync;
 /// the leader's device then has all of them, photos byte-identical.
-async fn morning_patrol(backend: Backend) {
-    let server = TestServer::start(backend).await;
+async fn morning_patrol(backend: Backend, blobs: Blobs) {
+    let server = TestServer::start_on(backend, blobs, |_| {}).await;
     let worker = TestDevice::login(&server, "worker1").await;
     let photos = fixtures::jpegs();
     let grid = worker.grid();
@@ -56,26 +56,34 @@ async fn morning_patrol(backend: Backend) {
     println!("[{backend:?}] leader download: {} bytes down, {} round trips", got.progress.bytes_down, got.round_trips);
     let page = leader.store().list_cases(&all(), 0).unwrap();
     assert_eq!(page.total, 40);
-    let w = worker.store();
-    let l = leader.store();
-    for id in &ids {
-        let mine = w.get_case(id, None, 0).unwrap();
-        let theirs = l.get_case(id, None, 0).unwrap();
-        assert_eq!(mine.case, theirs.case);
-        assert_eq!(w.stored_heads(id).unwrap(), l.stored_heads(id).unwrap());
-        for p in mine.case.photos.values() {
-            assert_eq!(w.blob(&p.hash).unwrap(), l.blob(&p.hash).unwrap(), "photo {} differs", p.hash);
-            assert!(l.blob(&p.thumb).unwrap().is_some());
+    let mut hashes = Vec::new();
+    {
+        let w = worker.store();
+        let l = leader.store();
+        for id in &ids {
+            let mine = w.get_case(id, None, 0).unwrap();
+            let theirs = l.get_case(id, None, 0).unwrap();
+            assert_eq!(mine.case, theirs.case);
+            assert_eq!(w.stored_heads(id).unwrap(), l.stored_heads(id).unwrap());
+            for p in mine.case.photos.values() {
+                assert_eq!(w.blob(&p.hash).unwrap(), l.blob(&p.hash).unwrap(), "photo {} differs", p.hash);
+                assert!(l.blob(&p.thumb).unwrap().is_some());
+                hashes.push(p.hash.clone());
+            }
+            assert!(theirs.synced);
         }
-        assert!(theirs.synced);
+        assert_eq!(l.list_patrols(10).unwrap().len(), 1);
     }
-    assert_eq!(l.list_patrols(10).unwrap().len(), 1);
+    assert_eq!(hashes.len(), 40);
+    for h in &hashes {
+        assert!(server.photo_stored(h).await, "photo {h} is in the {blobs:?} store");
+    }
 }
 
 /// Scenario 2: Two devices change the same case offline: both actions are kept and
 /// every device derives the same status.
-async fn concurrent_offline_edits(backend: Backend) {
-    let server = TestServer::start(backend).await;
+async fn concurrent_offline_edits(backend: Backend, blobs: Blobs) {
+    let server = TestServer::start_on(backend, blobs, |_| {}).await;
     let worker = TestDevice::login(&server, "worker1").await;
     let worker2 = TestDevice::login(&server, "worker2").await;
     let id = worker.report("楼道堆物", &[&fixtures::photo("gps_DSCN0010.jpg")]);
@@ -120,8 +128,8 @@ async fn concurrent_offline_edits(backend: Backend) {
 
 /// Scenario 3: Scope: a worker never receives another grid's cases and cannot write
 /// them; a department sees only what was dispatched to it.
-async fn scope_is_enforced(backend: Backend) {
-    let server = TestServer::start(backend).await;
+async fn scope_is_enforced(backend: Backend, blobs: Blobs) {
+    let server = TestServer::start_on(backend, blobs, |_| {}).await;
     let w1 = TestDevice::login(&server, "worker1").await; // QS01-G01
     let w3 = TestDevice::login(&server, "worker3").await; // QS01-G02
     let mine = w1.report("第一网格的问题", &[]);
@@ -199,8 +207,8 @@ async fn scope_is_enforced(backend: Backend) {
 
 /// Scenario 6: Reconnect with 10,000 documents in scope and nothing changed: one
 /// round trip, a few hundred bytes, no document loaded by the server.
-async fn reconnect_nothing_changed(backend: Backend) {
-    let server = TestServer::start(backend).await;
+async fn reconnect_nothing_changed(backend: Backend, blobs: Blobs) {
+    let server = TestServer::start_on(backend, blobs, |_| {}).await;
     let worker = TestDevice::login(&server, "worker1").await;
     {
         let actor = worker.actor();
@@ -232,13 +240,28 @@ macro_rules! on_both_backends {
     ($($name:ident),*) => {
         mod sqlite {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(gridpatrol_tests::Backend::Sqlite).await }) *
+            async fn $name() { super::$name(gridpatrol_tests::Backend::Sqlite, gridpatrol_tests::Blobs::Folder).await }) *
         }
         mod postgres {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(gridpatrol_tests::Backend::Postgres).await }) *
+            async fn $name() { super::$name(gridpatrol_tests::Backend::Postgres, gridpatrol_tests::Blobs::Folder).await }) *
+        }
+    };
+}
+
+/// The photo scenarios again with photos in S3 (a real moto server).
+macro_rules! with_photos_in_s3 {
+    ($($name:ident),*) => {
+        mod postgres_s3 {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                if gridpatrol_tests::s3::moto_available() {
+                    super::$name(gridpatrol_tests::Backend::Postgres, gridpatrol_tests::Blobs::S3).await
+                }
+            }) *
         }
     };
 }
 
 on_both_backends!(morning_patrol, concurrent_offline_edits, scope_is_enforced, reconnect_nothing_changed);
+with_photos_in_s3!(morning_patrol, concurrent_offline_edits);

@@ -1,13 +1,19 @@
 //! Where photo bytes live. An upload in progress is keyed by the device
 //! that started it and the hash it will have, so nobody else can append to
 //! or spoil it; once complete and verified it is published under its hash,
-//! once. [`fs::FsBlobStore`] keeps them in a folder; an object store can
-//! implement [`BlobStore`] too. [`image`] checks bytes as an image.
+//! once. [`fs::FsBlobStore`] keeps them in a folder (one server);
+//! [`s3::S3BlobStore`] in an S3-compatible bucket (any number of servers).
+//! [`open`] picks one from the settings. [`image`] checks bytes as an image.
 
 pub mod fs;
 pub mod image;
+pub mod s3;
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
+
+use crate::Settings;
 
 /// Why a blob operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -51,4 +57,16 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn publish(&self, key: &UploadKey) -> Result<(), BlobError>;
     /// Throws an upload away.
     async fn discard(&self, key: &UploadKey) -> Result<(), BlobError>;
+}
+
+/// The blob store `settings` name: `blob_url` (`s3://bucket[/prefix]`) if
+/// set, else the folder `blob_dir`.
+pub fn open(settings: &Settings) -> Result<Arc<dyn BlobStore>, BlobError> {
+    match &settings.blob_url {
+        Some(url) => {
+            tracing::info!(%url, "photos in an object store");
+            Ok(Arc::new(s3::S3BlobStore::open(url, &settings.blob_options)?))
+        }
+        None => Ok(Arc::new(fs::FsBlobStore::open(&settings.blob_dir)?)),
+    }
 }

@@ -42,6 +42,16 @@ impl SyncService {
         Ok(record.user_id == who.user.id || self.storage.blob_visible(&record.hash, &who.scope).await?)
     }
 
+    /// Throws away this device's own partial upload of a photo someone
+    /// else finished meanwhile (it would otherwise wait for the janitor).
+    async fn drop_partial(&self, who: &AuthUser, hash: &str) -> Result<(), ServerError> {
+        if self.storage.upload(&who.device_id, hash).await?.is_some() {
+            self.blobs.discard(&UploadKey { device_id: who.device_id.clone(), hash: hash.to_owned() }).await?;
+            self.storage.delete_upload(&who.device_id, hash).await?;
+        }
+        Ok(())
+    }
+
     /// How much of a photo this device has uploaded (or that it is complete,
     /// if the caller may see it).
     pub async fn blob_status(&self, who: &AuthUser, hash: &str) -> Result<BlobStatus, ServerError> {
@@ -49,6 +59,7 @@ impl SyncService {
         if let Some(record) = self.storage.blob(hash).await?
             && self.may_see(who, &record).await?
         {
+            self.drop_partial(who, hash).await?;
             return Ok(BlobStatus { received: record.bytes, complete: true });
         }
         let key = UploadKey { device_id: who.device_id.clone(), hash: hash.to_owned() };
@@ -102,6 +113,7 @@ impl SyncService {
         if let Some(record) = self.storage.blob(hash).await?
             && self.may_see(who, &record).await?
         {
+            self.drop_partial(who, hash).await?;
             return Ok(BlobStatus { received: record.bytes, complete: true });
         }
         let now = self.now();
