@@ -156,7 +156,8 @@ class App:
         self.port = free_port()
         env = dict(os.environ, DISPLAY=self.display, GRIDPATROL_DATA_DIR=str(self.data),
                    GRIDPATROL_KEY_FILE=str(self.key_dir / "device-key.hex"),
-                   GRIDPATROL_LOCATION="30.2712,120.1613", RUST_LOG="warn", **extra)
+                   GRIDPATROL_LOCATION="30.2712,120.1613", RUST_LOG="warn")
+        env.update(extra)
         self.driver_proc = subprocess.Popen(
             ["tauri-driver", "--port", str(self.port), "--native-port", str(free_port())],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -1,14 +1,17 @@
 """Issue 10 on the real app: a morning patrol whose position comes from a
 recorded walk (GPX replay through the pluggable location source) records
-its track in Rust whichever screen is open — here the report screen
-stays open for part of the walk —, and the walk's three streets count as
-covered; the map draws the grid, streets, pins and the track with no
-tiles at all; after sync the leader sees the patrol's coverage."""
+its track in Rust whichever screen is open — the worker reports a case
+half-way —, and the walk's three streets count as covered; the map draws
+the grid, streets, the pin and the track with no tiles at all; after sync
+the leader sees the patrol's coverage, and a second worker reporting the
+same category at the same spot sees the duplicate hint."""
 
 import time
 from pathlib import Path
 
-from ui import attr, click, find, go, login, sync, wait_for
+import re
+
+from ui import attr, click, find, go, login, open_case, report, sync, wait_for
 
 WALK = Path(__file__).parent / "data" / "walk-g01.gpx"
 FAST = '{"moving_interval_ms":250,"still_interval_ms":250,"max_speed_mps":100}'
@@ -20,10 +23,11 @@ def test_the_walk_is_the_evidence(server, make_app):
     click(worker, "start-morning")
     find(worker, "patrol-page")
     patrol_id = worker.driver.current_url.rstrip("/").split("/")[-1]
-    # The report screen is open for a while: the recorder keeps recording.
-    click(worker, "report-problem")
-    find(worker, "report-page")
-    time.sleep(8)
+    # Half-way, the worker reports a case: the recorder keeps recording.
+    time.sleep(4)
+    case_id = report(worker, "墙面小广告，约十张")
+    open_case(worker, case_id)
+    lat, lon = re.findall(r"\d+\.\d+", find(worker, "case-coords").text)[:2]
     go(worker, f"/patrol/{patrol_id}")
     find(worker, "patrol-page")
     wait_for(worker, "three streets covered",
@@ -32,6 +36,7 @@ def test_the_walk_is_the_evidence(server, make_app):
     wait_for(worker, "the map drawn", lambda: attr(worker, "patrol-map", "data-state") == "ready", timeout=60)
     assert int(attr(worker, "patrol-map", "data-streets")) >= 3
     assert int(attr(worker, "patrol-map", "data-tracks")) >= 1, "the track is on the map"
+    assert int(attr(worker, "patrol-map", "data-cases")) >= 1, "the pin is on the map"
     worker.shot("01-patrol-map-track")
     click(worker, "end-patrol")
     click(worker, "end-patrol-confirm")
@@ -55,3 +60,9 @@ def test_the_walk_is_the_evidence(server, make_app):
     find(leader, f"history-row-{patrol_id}")
     assert "3" in find(leader, f"history-coverage-{patrol_id}").text
     leader.shot("04-leader-patrol-history")
+
+    # Another worker of the grid, at the same spot, about to report the same problem.
+    second = make_app("worker1-hint", GRIDPATROL_LOCATION=f"{lat},{lon}")
+    login(second, server, "worker1")
+    sync(second)
+    report(second, "这里有小广告", expect_hint=case_id)
