@@ -6,8 +6,8 @@ sees the same after sync."""
 
 import datetime
 
-from ui import (attr, case_ids, choose, click, find, go, login, open_case, present, status, sync, timeline_kinds, type_into,
-                wait_for)
+from ui import (attr, case_ids, choose, click, find, go, login, open_case, pick_category, present, status, sync,
+                timeline_kinds, type_into, wait_for)
 
 
 def set_time(app, testid, when):
@@ -30,9 +30,7 @@ def test_past_steps_entered_later(server, make_app):
     go(worker, "/today")
     click(worker, "today-report")
     find(worker, "report-page")
-    click(worker, "category-field")
-    type_into(worker, "category-search", "小广告")
-    click(worker, "category-option-E0201")
+    pick_category(worker)
     type_into(worker, "description-input", "早上无信号，纸质记录：铲除小广告十余张")
     click(worker, "report-backfill")
     set_time(worker, "report-backfill-at", found)

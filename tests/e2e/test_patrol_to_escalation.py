@@ -8,7 +8,7 @@ from selenium.webdriver.common.by import By
 
 from conftest import photos_dir
 
-from ui import case_ids, click, find, go, login, sync, type_into, wait_for
+from ui import case_ids, click, find, go, login, pick_category, sync, type_into, wait_for
 
 
 def test_patrol_report_sync_escalate(server, make_app):
@@ -33,9 +33,7 @@ def test_patrol_report_sync_escalate(server, make_app):
     find(worker, "photo-input").send_keys(str(photos_dir() / "gps_DSCN0010.jpg"))
     wait_for(worker, "photo staged",
              lambda: find(worker, "photo-input-item-0").get_attribute("data-status") == "ready")
-    click(worker, "category-field")
-    type_into(worker, "category-search", "小广告")
-    click(worker, "category-option-E0201")
+    pick_category(worker)
     type_into(worker, "description-input", "电线杆上贴满小广告，约二十张")
     worker.shot("03-report")
     click(worker, "save-case")

@@ -37,11 +37,25 @@ def present(app, testid):
         return False
 
 
+def settle(app, el, limit=2.0):
+    """Waits until the element stops moving: a tap on a sheet still sliding
+    in lands beside its target."""
+    rect = "const r = arguments[0].getBoundingClientRect(); return [r.x, r.y, r.width, r.height]"
+    last, deadline = None, time.time() + limit
+    while time.time() < deadline:
+        now = app.driver.execute_script(rect, el)
+        if now == last:
+            return
+        last = now
+        time.sleep(0.1)
+
+
 def click(app, testid, timeout=TIMEOUT):
     deadline = time.time() + timeout
     while True:
         try:
             el = find(app, testid, timeout)
+            settle(app, el)
             try:
                 el.click()
             except (ElementClickInterceptedException, ElementNotInteractableException):
@@ -121,6 +135,23 @@ def case_ids(app):
     return [r.get_attribute("data-testid").removeprefix("case-row-") for r in case_rows(app)]
 
 
+def pick_category(app, category="E0201", search="小广告"):
+    """Opens the category picker, searches and picks; taps again if a tap
+    landed while the sheet was still sliding in."""
+    click(app, "category-field")
+    find(app, "category-popup")
+    type_into(app, "category-search", search)
+    for _ in range(3):
+        click(app, f"category-option-{category}")
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            if not present(app, "category-popup"):
+                return
+            time.sleep(0.2)
+    app.shot(f"category-not-picked-{category}")
+    raise AssertionError(f"{app.name}: category {category} not picked")
+
+
 def report(app, description, category="E0201", search="小广告", photo=None, on_spot=False, after_photo=None,
            expect_hint=None):
     """Reports a problem from the Today screen (inside the running patrol,
@@ -133,9 +164,7 @@ def report(app, description, category="E0201", search="小广告", photo=None, o
     if photo is not None:
         find(app, "photo-input").send_keys(str(photo))
         wait_for(app, "photo staged", lambda: attr(app, "photo-input-item-0", "data-status") == "ready")
-    click(app, "category-field")
-    type_into(app, "category-search", search)
-    click(app, f"category-option-{category}")
+    pick_category(app, category, search)
     type_into(app, "description-input", description)
     if on_spot:
         click(app, "handled-on-spot")
