@@ -92,8 +92,8 @@ pub struct AdminDevice {
     pub revoked_at: Option<Millis>,
 }
 
-/// One line of the server's audit log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+/// One line of the server's audit log (the server stores this very type).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 pub struct AuditEntry {
     /// Server time.
     pub at: Millis,

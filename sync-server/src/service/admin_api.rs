@@ -13,7 +13,7 @@ use gridpatrol_core::kpi::RatingRules;
 use gridpatrol_core::model::{Category, CategoryDictionary, Reference, User};
 use gridpatrol_core::office::{OfficeError, check_new_category, check_new_user};
 use gridpatrol_core::sync::office_wire::{
-    AdminDevice, AdminUser, AuditEntry, AuditPage, AuditQuery, MAX_AUDIT_PAGE, NewUser, OneTimePassword,
+    AdminDevice, AdminUser, AuditPage, AuditQuery, MAX_AUDIT_PAGE, NewUser, OneTimePassword,
 };
 use gridpatrol_core::time::Millis;
 use tokio::sync::Mutex;
@@ -360,7 +360,7 @@ impl SyncService {
                 .await?;
             let has_more = items.len() > q.limit as usize;
             items.truncate(q.limit as usize);
-            Ok(AuditPage { items: items.into_iter().map(audit_entry).collect(), has_more })
+            Ok(AuditPage { items, has_more })
         }
         .await;
         self.audited(actor, "audit", r).await
@@ -377,17 +377,5 @@ fn admin_device(d: storage::Device, usage: &HashMap<String, Usage>) -> AdminDevi
         first_user: d.first_user,
         created_at: d.created_at,
         revoked_at: d.revoked_at,
-    }
-}
-
-fn audit_entry(e: storage::AuditEntry) -> AuditEntry {
-    AuditEntry {
-        at: e.at,
-        user_id: e.user_id,
-        device_id: e.device_id,
-        addr: e.addr,
-        action: e.action,
-        subject: e.subject,
-        detail: e.detail,
     }
 }

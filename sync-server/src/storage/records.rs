@@ -152,22 +152,8 @@ pub struct Upload {
     pub updated_at: Millis,
 }
 
-/// One line of the audit log.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
-pub struct AuditEntry {
-    /// Server time.
-    pub at: Millis,
-    pub user_id: String,
-    pub device_id: String,
-    /// The source address of the request.
-    pub addr: String,
-    /// `push`, `refused:<code>`, `login`, `login_failed`, `logout`,
-    /// `token_renewed`, `tokens_revoked`, `blob`, `admin:<action>`…
-    pub action: String,
-    /// What it was about: a document id, a photo hash, a user name.
-    pub subject: String,
-    pub detail: String,
-}
+/// One line of the audit log: the type the admin API sends, stored as is.
+pub use gridpatrol_core::sync::office_wire::AuditEntry;
 
 /// Which audit lines to read, newest first (by time, then insertion order).
 #[derive(Debug, Clone, Default)]
