@@ -41,6 +41,7 @@ fn new_case(grid: &str, i: usize) -> NewCase {
         history: vec![],
         at: None,
         related: vec![],
+        linked_photos: vec![],
     }
 }
 

@@ -63,6 +63,7 @@ fn store_with_cases(dir: &tempfile::TempDir) -> Arc<Mutex<DeviceStore>> {
             history: vec![],
             at: None,
             related: vec![],
+            linked_photos: vec![],
         };
         s.create_case(&actor, case).unwrap();
     }

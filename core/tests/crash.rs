@@ -44,6 +44,7 @@ fn crash_child_writer() {
             history: vec![],
             at: None,
             related: vec![],
+            linked_photos: vec![],
         };
         let id = store.create_case(&actor, new).unwrap().case.id;
         writeln!(out, "committed case {id}").unwrap();

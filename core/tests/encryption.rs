@@ -35,6 +35,7 @@ fn record(store: &mut DeviceStore) -> Vec<u8> {
         history: vec![],
         at: None,
         related: vec![],
+        linked_photos: vec![],
     };
     store.create_case(&worker(), new).unwrap();
     store.blob(&staged.hash).unwrap().unwrap()

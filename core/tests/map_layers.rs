@@ -59,6 +59,7 @@ fn report(store: &mut DeviceStore, who: &Actor, category: &str, at: Option<(f64,
         history: vec![],
         at: None,
         related: vec![],
+        linked_photos: vec![],
     };
     store.create_case(who, new).unwrap().case.id
 }
@@ -196,6 +197,7 @@ fn blank_case() -> NewCase {
         history: vec![],
         at: None,
         related: vec![],
+        linked_photos: vec![],
     }
 }
 

@@ -62,6 +62,7 @@ fn new_case(grid: &str, category: &str) -> NewCase {
         history: vec![],
         at: None,
         related: vec![],
+        linked_photos: vec![],
     }
 }
 

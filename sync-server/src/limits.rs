@@ -35,6 +35,8 @@ pub struct Limits {
     pub wanted_blobs_per_sync: u32,
     /// Memory for loaded hot documents.
     pub doc_cache_bytes: usize,
+    /// Sync requests worked on at once.
+    pub max_concurrent_syncs: usize,
 }
 
 impl Default for Limits {
@@ -61,6 +63,7 @@ impl From<&Settings> for Limits {
             max_backdate: s.max_backdate_days as Millis * 86_400_000,
             wanted_blobs_per_sync: 100,
             doc_cache_bytes: s.doc_cache_bytes,
+            max_concurrent_syncs: s.max_concurrent_syncs.max(1),
         }
     }
 }

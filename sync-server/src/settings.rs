@@ -78,6 +78,9 @@ pub struct Settings {
 
     /// Memory for hot documents kept loaded (an LRU by bytes).
     pub doc_cache_bytes: usize,
+    /// Sync requests worked on at once; more wait their turn. Bounds the
+    /// memory a sync storm takes, whatever the number of devices.
+    pub max_concurrent_syncs: usize,
     /// How often to compact documents (0: never), and the threshold.
     pub compaction_interval_secs: u64,
     pub compaction_min_changes: u32,
@@ -118,6 +121,7 @@ impl Default for Settings {
             body_timeout_secs: 60,
             idle_timeout_secs: 120,
             doc_cache_bytes: 32 << 20,
+            max_concurrent_syncs: std::thread::available_parallelism().map_or(2, |n| n.get()).max(2) * 2,
             compaction_interval_secs: 60,
             compaction_min_changes: 32,
             janitor_interval_secs: 3600,

@@ -111,6 +111,7 @@ impl TestDevice {
             history: vec![],
             at: None,
             related: vec![],
+            linked_photos: vec![],
         };
         let actor = self.actor();
         self.store().create_case(&actor, new).expect("case saved").case.id
@@ -139,6 +140,7 @@ pub fn sample_case(grid: &str) -> NewCase {
         history: vec![],
         at: None,
         related: vec![],
+        linked_photos: vec![],
     }
 }
 

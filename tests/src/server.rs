@@ -58,7 +58,13 @@ pub fn pg_admin_url() -> String {
 
 /// Creates an empty database for one test and returns its URL.
 pub async fn fresh_pg_database() -> String {
-    let admin = pg_admin_url();
+    fresh_pg_database_at(&pg_admin_url()).await
+}
+
+/// Creates an empty database on the PostgreSQL server of `admin` (a URL
+/// with the right to create databases) and returns its URL.
+pub async fn fresh_pg_database_at(admin: &str) -> String {
+    let admin = admin.to_owned();
     let (client, conn) =
         tokio_postgres::connect(&admin, tokio_postgres::NoTls).await.expect("connect to test PostgreSQL");
     tokio::spawn(conn);

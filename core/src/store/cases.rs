@@ -10,13 +10,28 @@ use crate::model::{CASE_SCHEMA, Case, CaseEvent, DocKind, EventKind, Links, Patr
 use crate::time::{DAY, Millis};
 use crate::workflow::{self, Derived, Sla, WorkflowError, check_append, derive, sla_for};
 
+/// Photos linked by reference (their bytes are elsewhere) must name
+/// well-formed hashes and be added by the actor.
+fn check_linked(actor: &Actor, refs: &[PhotoRef]) -> Result<(), StoreError> {
+    let hex = |h: &str| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+    match refs.iter().find(|r| !hex(&r.hash) || !hex(&r.thumb) || r.added_by != actor.user_id) {
+        Some(r) => Err(StoreError::Invalid(format!("photo reference {} is malformed or not yours", r.hash))),
+        None => Ok(()),
+    }
+}
+
 /// The most related cases one report names.
 const MAX_RELATED: usize = 20;
 
 impl DeviceStore {
     /// Records a new case (and, if asked, its on-the-spot handling), links
-    /// it to the patrol in progress, in one transaction.
+    /// it to the patrol in progress, in one transaction: one write (one
+    /// fsync) per report, photos included.
     pub fn create_case(&mut self, actor: &Actor, new: NewCase) -> Result<CaseDetail, StoreError> {
+        self.in_transaction(|s| s.create_case_in(actor, new))
+    }
+
+    fn create_case_in(&mut self, actor: &Actor, new: NewCase) -> Result<CaseDetail, StoreError> {
         let reference = self.reference()?.clone();
         let category =
             reference.category(&new.category).ok_or_else(|| StoreError::UnknownCategory(new.category.clone()))?;
@@ -47,6 +62,10 @@ impl DeviceStore {
         for pick in &new.photos {
             let photo = self.photo_ref(pick, &actor.user_id, at)?;
             photos.insert(photo.hash.clone(), photo);
+        }
+        check_linked(actor, &new.linked_photos)?;
+        for photo in &new.linked_photos {
+            photos.entry(photo.hash.clone()).or_insert_with(|| photo.clone());
         }
         let reported = CaseEvent {
             id: self.clock.new_id(),
@@ -124,8 +143,12 @@ impl DeviceStore {
     }
 
     /// Appends a workflow step to a case, if the actor's role allows it in
-    /// the case's current status.
+    /// the case's current status (one transaction, photos included).
     pub fn append_event(&mut self, actor: &Actor, case_id: &str, new: NewEvent) -> Result<CaseDetail, StoreError> {
+        self.in_transaction(|s| s.append_event_in(actor, case_id, new))
+    }
+
+    fn append_event_in(&mut self, actor: &Actor, case_id: &str, new: NewEvent) -> Result<CaseDetail, StoreError> {
         self.check_not_pending_for_other(case_id, &actor.user_id)?;
         let reference = self.reference()?.clone();
         let mut doc = self.load_doc(case_id, "case")?;
@@ -172,20 +195,17 @@ impl DeviceStore {
         case_id: &str,
         picks: &[PhotoPick],
     ) -> Result<CaseDetail, StoreError> {
-        let at = self.now();
-        let refs = picks.iter().map(|p| self.photo_ref(p, &actor.user_id, at)).collect::<Result<Vec<_>, _>>()?;
-        self.add_photo_refs(actor, case_id, refs)
+        self.in_transaction(|s| {
+            let at = s.now();
+            let refs = picks.iter().map(|p| s.photo_ref(p, &actor.user_id, at)).collect::<Result<Vec<_>, _>>()?;
+            s.add_photo_refs(actor, case_id, refs)
+        })
     }
 
     /// Links photos whose bytes are elsewhere (already on the server, e.g.
     /// the same evidence for a duplicate case) by their references.
     pub fn link_photos(&mut self, actor: &Actor, case_id: &str, refs: Vec<PhotoRef>) -> Result<CaseDetail, StoreError> {
-        for r in &refs {
-            let hex = |h: &str| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
-            if !hex(&r.hash) || !hex(&r.thumb) || r.added_by != actor.user_id {
-                return Err(StoreError::Invalid(format!("photo reference {} is malformed or not yours", r.hash)));
-            }
-        }
+        check_linked(actor, &refs)?;
         self.add_photo_refs(actor, case_id, refs)
     }
 

@@ -85,7 +85,9 @@ pub fn insert(
 ) -> Result<(), StoreError> {
     commit_at(doc, now);
     cache.put(id, doc);
-    let snapshot = doc.save();
+    // Uncompressed: a new document is small, and deflating each column
+    // costs more than it saves; compaction writes compressed snapshots.
+    let snapshot = doc.save_nocompress();
     tx.prepare_cached(
         "INSERT INTO docs (id, kind, snapshot, heads, dirty, dirty_by, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
@@ -98,6 +100,27 @@ pub fn insert(
         author,
         now
     ])?;
+    Ok(())
+}
+
+/// Writes a document the device did not hold, as it came from the server:
+/// `changes` (its whole history, raw) stored as they are — loading their
+/// concatenation gives the document back — so nothing is re-encoded. The
+/// document is clean (it is the server's) and not cached.
+pub fn insert_remote(
+    tx: &Connection,
+    id: &str,
+    kind: DocKind,
+    heads: &[ChangeHash],
+    changes: &[Vec<u8>],
+    now: Millis,
+) -> Result<(), StoreError> {
+    let heads = encode_heads(heads);
+    tx.prepare_cached(
+        "INSERT INTO docs (id, kind, snapshot, heads, acked_heads, dirty, dirty_by, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?4, 0, NULL, ?5)",
+    )?
+    .execute(params![id, kind.as_str(), changes.concat(), heads, now])?;
     Ok(())
 }
 

@@ -230,6 +230,9 @@ impl DeviceStore {
     /// Runs `f` as one transaction: many writes, one commit (one fsync).
     /// The store's own writes nest inside it as savepoints.
     pub fn in_transaction<R>(&mut self, f: impl FnOnce(&mut Self) -> Result<R, StoreError>) -> Result<R, StoreError> {
+        if !self.conn.is_autocommit() {
+            return f(self); // already inside one: it commits (or not) as a whole
+        }
         self.conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
         match f(self) {
             Ok(r) => {

@@ -72,7 +72,9 @@ impl DeviceStore {
         if before.as_ref().is_some_and(|b| same(b, &doc.get_heads())) {
             return Ok(RemoteApply::Unchanged);
         }
-        match self.save_remote_doc(id, kind, &mut doc, before.as_deref()) {
+        // A document new to the device is stored as the changes that came.
+        let raw = before.is_none().then_some(changes);
+        match self.save_remote(id, kind, &mut doc, before.as_deref(), raw) {
             Ok(()) => Ok(RemoteApply::Applied),
             Err(StoreError::Document(e)) => Ok(RemoteApply::Invalid(e.to_string())),
             Err(e) => Err(e),
@@ -101,6 +103,19 @@ impl DeviceStore {
         doc: &mut AutoCommit,
         before: Option<&[ChangeHash]>,
     ) -> Result<(), StoreError> {
+        self.save_remote(id, kind, doc, before, None)
+    }
+
+    /// [`Self::save_remote_doc`]; `raw`, for a document new to the device:
+    /// the changes it was built from, stored as they are.
+    fn save_remote(
+        &mut self,
+        id: &str,
+        kind: DocKind,
+        doc: &mut AutoCommit,
+        before: Option<&[ChangeHash]>,
+        raw: Option<&[Vec<u8>]>,
+    ) -> Result<(), StoreError> {
         let found = doc_kind(doc)?;
         if found != kind {
             return Err(DocumentError::WrongType { expected: kind.as_str(), found: found.as_str() }.into());
@@ -109,9 +124,10 @@ impl DeviceStore {
         let now = self.now();
         let tx = self.conn.savepoint()?;
         reindex(&tx, &reference, id, kind, doc, now)?;
-        match before {
-            Some(b) => docs::append(&tx, &self.cache, id, doc, b, None, now)?,
-            None => {
+        match (before, raw) {
+            (Some(b), _) => docs::append(&tx, &self.cache, id, doc, b, None, now)?,
+            (None, Some(changes)) => docs::insert_remote(&tx, id, kind, &doc.get_heads(), changes, now)?,
+            (None, None) => {
                 docs::insert(&tx, &self.cache, id, kind, doc, None, now)?;
                 tx.prepare_cached("UPDATE docs SET dirty = 0, acked_heads = heads WHERE id = ?1")?.execute([id])?;
             }

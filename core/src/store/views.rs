@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::geo::PatrolCoverage;
-use crate::model::{Case, EventKind, Location, Patrol, PatrolKind, PatrolSummary, PhotoRole, Role, Severity};
+use crate::model::{Case, EventKind, Location, Patrol, PatrolKind, PatrolSummary, PhotoRef, PhotoRole, Role, Severity};
 use crate::time::Millis;
 use crate::workflow::{CaseStatus, Derived, Sla, SlaState};
 
@@ -65,6 +65,11 @@ pub struct NewCase {
     /// worker reported anyway); kept in `links.related`.
     #[serde(default)]
     pub related: Vec<String>,
+    /// Photos whose bytes are elsewhere (already on the server, e.g. the
+    /// same evidence as another case), linked by reference.
+    #[serde(default)]
+    #[ts(as = "Option<Vec<PhotoRef>>", optional)]
+    pub linked_photos: Vec<PhotoRef>,
 }
 
 /// A workflow step taken on a case.

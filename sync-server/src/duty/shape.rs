@@ -3,60 +3,98 @@
 //! (autosurgeon ignores unknown keys when reading, so without this check a
 //! device could smuggle anything into a case.)
 
-use automerge::{AutoCommit, AutoSerde};
+use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, Value as AmValue};
 use gridpatrol_core::codes::ErrorCode;
 use serde_json::Value;
 
 use crate::error::{ServerError, refuse};
 
 /// Refuses `doc` if it holds a key that `typed` (the document read into its
-/// Rust type) does not.
+/// Rust type) does not. Walks the document in place (no copy of it as JSON).
 pub fn check(doc: &AutoCommit, typed: &impl serde::Serialize) -> Result<(), ServerError> {
-    let raw =
-        serde_json::to_value(AutoSerde::from(doc)).map_err(|e| refuse(ErrorCode::InvalidDocument, e.to_string()))?;
     let known = serde_json::to_value(typed).map_err(|e| refuse(ErrorCode::InvalidDocument, e.to_string()))?;
-    match extra_key(&raw, &known, "", true) {
+    match extra_key(doc, &ROOT, &known, true) {
         Some(path) => Err(refuse(ErrorCode::UnknownField, format!("unknown field {path}"))),
         None => Ok(()),
     }
 }
 
-/// The path of the first key in `raw` that `known` lacks.
-fn extra_key(raw: &Value, known: &Value, path: &str, root: bool) -> Option<String> {
-    match (raw, known) {
-        (Value::Object(r), Value::Object(k)) => r.iter().find_map(|(key, v)| {
-            let here = format!("{path}/{key}");
-            match k.get(key) {
-                Some(kv) => extra_key(v, kv, &here, false),
-                None if root && key == "type" => None,
-                None => Some(here),
-            }
+/// The path of the first key under `obj` that `known` lacks.
+fn extra_key(doc: &AutoCommit, obj: &ObjId, known: &Value, root: bool) -> Option<String> {
+    let child = |prop: automerge::Prop| match doc.get(obj, prop) {
+        Ok(Some((AmValue::Object(ObjType::Map | ObjType::Table | ObjType::List), id))) => Some(id),
+        _ => None,
+    };
+    match known {
+        Value::Object(k) => doc.keys(obj).find_map(|key| match k.get(&key) {
+            Some(kv) => child(key.as_str().into())
+                .and_then(|id| extra_key(doc, &id, kv, false))
+                .map(|rest| format!("/{key}{rest}")),
+            None if root && key == "type" => None,
+            None => Some(format!("/{key}")),
         }),
-        (Value::Array(r), Value::Array(k)) => {
-            r.iter().zip(k).enumerate().find_map(|(i, (rv, kv))| extra_key(rv, kv, &format!("{path}/{i}"), false))
-        }
-        // An object where the schema has a scalar (or the reverse) does not
-        // hydrate, so it never gets here; scalars have no keys.
+        Value::Array(k) => k.iter().enumerate().find_map(|(i, kv)| {
+            child(i.into()).and_then(|id| extra_key(doc, &id, kv, false)).map(|rest| format!("/{i}{rest}"))
+        }),
+        // A scalar where the document has an object does not hydrate, so it
+        // never gets here; scalars have no keys.
         _ => None,
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use automerge::ROOT;
     use automerge::transaction::Transactable;
     use serde_json::json;
 
     use super::*;
 
+    /// A document holding `v` (an object) at its root.
+    fn doc_of(v: &Value) -> AutoCommit {
+        fn fill(doc: &mut AutoCommit, obj: &ObjId, v: &Value) {
+            match v {
+                Value::Object(m) => {
+                    for (k, v) in m {
+                        match v {
+                            Value::Object(_) => {
+                                let id = doc.put_object(obj, k.as_str(), ObjType::Map).unwrap();
+                                fill(doc, &id, v);
+                            }
+                            Value::Array(_) => {
+                                let id = doc.put_object(obj, k.as_str(), ObjType::List).unwrap();
+                                fill(doc, &id, v);
+                            }
+                            other => doc.put(obj, k.as_str(), other.to_string()).unwrap(),
+                        }
+                    }
+                }
+                Value::Array(items) => {
+                    for (i, v) in items.iter().enumerate() {
+                        let id = doc.insert_object(obj, i, ObjType::Map).unwrap();
+                        fill(doc, &id, v);
+                    }
+                }
+                _ => unreachable!("scalars are put by their parent"),
+            }
+        }
+        let mut doc = AutoCommit::new();
+        fill(&mut doc, &ROOT, v);
+        doc
+    }
+
+    fn extra(raw: Value, known: &Value) -> Option<String> {
+        extra_key(&doc_of(&raw), &ROOT, known, true)
+    }
+
     #[test]
     fn extra_keys_are_found_anywhere() {
         let known = json!({"a": 1, "m": {"x": {"y": 1}}, "l": [{"p": 1}]});
-        assert_eq!(extra_key(&json!({"a": 2, "type": "case"}), &known, "", true), None);
-        assert_eq!(extra_key(&json!({"a": 2, "evil": 1}), &known, "", true).as_deref(), Some("/evil"));
-        assert_eq!(extra_key(&json!({"m": {"x": {"z": 1}}}), &known, "", true).as_deref(), Some("/m/x/z"));
-        assert_eq!(extra_key(&json!({"l": [{"p": 1, "q": 2}]}), &known, "", true).as_deref(), Some("/l/0/q"));
-        assert_eq!(extra_key(&json!({"m": {"type": 1}}), &json!({"m": {}}), "", true).as_deref(), Some("/m/type"));
+        assert_eq!(extra(json!({"a": 2, "type": "case"}), &known), None);
+        assert_eq!(extra(json!({"a": 2, "evil": 1}), &known).as_deref(), Some("/evil"));
+        assert_eq!(extra(json!({"m": {"x": {"z": 1}}}), &known).as_deref(), Some("/m/x/z"));
+        assert_eq!(extra(json!({"l": [{"p": 1, "q": 2}]}), &known).as_deref(), Some("/l/0/q"));
+        assert_eq!(extra(json!({"m": {"type": 1}}), &json!({"m": {}})).as_deref(), Some("/m/type"));
+        assert_eq!(extra(json!({"m": {"x": {"y": 2}}, "l": [{"p": 3}]}), &known), None);
     }
 
     #[test]

@@ -28,6 +28,7 @@ impl SyncService {
     pub async fn doc_sync(&self, who: &AuthUser, req: DocSyncRequest) -> Result<DocSyncResponse, ServerError> {
         self.stats.doc_sync_requests.fetch_add(1, Ordering::Relaxed);
         check_request(req.version, req.docs.len(), self.limits.max_doc_sync_docs)?;
+        let _turn = self.turn().await;
         let actor = Actor::from(who);
         let mut resp = DocSyncResponse { version: PROTOCOL_VERSION, ..Default::default() };
         for m in req.docs {

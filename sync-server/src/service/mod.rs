@@ -69,6 +69,8 @@ pub struct SyncService {
     reference: RwLock<Option<(Instant, u64, Arc<Reference>)>>,
     stats: Stats,
     docs: cache::DocCache,
+    /// Admits at most `max_concurrent_syncs` sync requests at once.
+    gate: tokio::sync::Semaphore,
 }
 
 impl std::fmt::Debug for SyncService {
@@ -108,6 +110,7 @@ impl SyncService {
             reference: RwLock::new(None),
             stats: Stats::default(),
             docs: cache::DocCache::new(limits.doc_cache_bytes),
+            gate: tokio::sync::Semaphore::new(limits.max_concurrent_syncs),
         }
     }
 
@@ -122,6 +125,12 @@ impl SyncService {
     pub fn with_hasher(mut self, hasher: Hasher) -> Self {
         self.hasher = hasher;
         self
+    }
+
+    /// Waits for a turn to work on a sync request (see
+    /// `max_concurrent_syncs`); the turn ends when the permit drops.
+    pub(crate) async fn turn(&self) -> tokio::sync::SemaphorePermit<'_> {
+        self.gate.acquire().await.expect("the gate is never closed")
     }
 
     /// The server's time.

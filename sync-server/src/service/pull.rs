@@ -25,6 +25,7 @@ impl SyncService {
     pub async fn sync(&self, who: &AuthUser, req: SyncRequest) -> Result<SyncResponse, ServerError> {
         self.stats.sync_requests.fetch_add(1, Ordering::Relaxed);
         check_request(req.version, req.push.len(), self.limits.max_push_docs)?;
+        let _turn = self.turn().await;
         let head = self.storage.head().await?;
         let resync = !self.known(req.cursor, head).await? || !self.known(req.acked, head).await?;
         if resync {

@@ -5,6 +5,7 @@
 
 use std::time::Instant;
 
+use futures::StreamExt;
 use gridpatrol_core::model::PatrolKind;
 use gridpatrol_core::store::PhotoPick;
 use serde::Serialize;
@@ -34,53 +35,44 @@ pub struct EndOfDay {
     pub lost: usize,
 }
 
-/// A unique, photo-like JPEG (gradient and texture, about 1.2 MP).
-pub fn synthetic_photo(seed: u64) -> Vec<u8> {
-    let (w, h) = (1280u32, 960u32);
-    let img = image::RgbImage::from_fn(w, h, |x, y| {
-        let n = (x as u64).wrapping_mul(2654435761) ^ (y as u64).wrapping_mul(40503) ^ seed.wrapping_mul(0x9E37_79B9);
-        let grain = (n >> 7 & 0x1F) as u8;
-        image::Rgb([
-            (x * 255 / w) as u8 / 2 + grain,
-            (y * 255 / h) as u8 / 2 + grain,
-            ((seed % 200) as u8).wrapping_add(grain),
-        ])
-    });
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&img).unwrap();
-    out
+/// Runs one end-of-day return against a fresh server on embedded SQLite.
+pub async fn run(devices: usize, cases: usize, photos_per_case: usize) -> EndOfDay {
+    run_on(None, devices, cases, photos_per_case).await
 }
 
-/// Runs one end-of-day return against a fresh server.
-pub async fn run(devices: usize, cases: usize, photos_per_case: usize) -> EndOfDay {
-    let server = ServerProc::start().await;
+/// Runs one end-of-day return against a fresh server on `db_url` (`None`:
+/// a new SQLite file; a PostgreSQL URL: an empty database).
+pub async fn run_on(db_url: Option<String>, devices: usize, cases: usize, photos_per_case: usize) -> EndOfDay {
+    let server = ServerProc::start_on(db_url).await;
     let workers: Vec<String> = (1..=13).map(|i| format!("worker{i}")).collect();
-    let mut fleet = Vec::with_capacity(devices);
-    for d in 0..devices {
-        fleet.push(TestDevice::login_at(&server.url, &workers[d % workers.len()]).await);
-    }
-    // The morning's work, offline.
-    let mut photos = 0;
-    for (d, dev) in fleet.iter().enumerate() {
-        let grid = dev.grid();
-        let actor = dev.actor();
-        let patrol = dev.store().start_patrol(&actor, PatrolKind::Morning, &grid, vec![]).unwrap().patrol.id;
-        for c in 0..cases {
-            let mut picks = Vec::new();
-            for p in 0..photos_per_case {
-                let bytes = synthetic_photo((d * 1_000_000 + c * 10 + p) as u64);
-                picks.push(PhotoPick { hash: dev.store().stage_photo(&bytes).unwrap().hash, role: Default::default() });
-                photos += 1;
-            }
-            let mut new = crate::device::sample_case(&grid);
-            new.title = format!("设备{d}问题{c}");
-            new.patrol = Some(patrol.clone());
-            new.photos = picks;
-            dev.store().create_case(&actor, new).unwrap();
+    let logins = (0..devices).map(|d| TestDevice::login_at(&server.url, &workers[d % workers.len()]));
+    // A few at a time: each login hashes a password on the server.
+    let fleet: Vec<TestDevice> = futures::stream::iter(logins).buffered(4).collect().await;
+    // The photos, made once (or read from the bench's photo folder).
+    let seeds: Vec<u64> = (0..devices)
+        .flat_map(|d| {
+            (0..cases).flat_map(move |c| (0..photos_per_case).map(move |p| (d * 1_000_000 + c * 10 + p) as u64))
+        })
+        .collect();
+    let jpegs = super::photos::photos(&super::photos::default_dir(), &seeds);
+    let per_device = cases * photos_per_case;
+    // The morning's work, offline, every core preparing its share of devices.
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    std::thread::scope(|s| {
+        for (t, part) in fleet.chunks(devices.div_ceil(threads).max(1)).enumerate() {
+            let jpegs = &jpegs;
+            s.spawn(move || {
+                for (i, dev) in part.iter().enumerate() {
+                    let d = t * devices.div_ceil(threads).max(1) + i;
+                    let mine = &jpegs[d * per_device..(d + 1) * per_device];
+                    morning(dev, d, cases, mine.chunks(photos_per_case.max(1)));
+                }
+            });
         }
-        dev.store().end_patrol(&actor, &patrol, "").unwrap();
-    }
+    });
+    let photos = jpegs.len();
     server.reset_peak();
+    let profiler = server.profile_hook();
     let wire0 = server.wire();
     let start = Instant::now();
     let mut tasks = Vec::new();
@@ -100,6 +92,7 @@ pub async fn run(devices: usize, cases: usize, photos_per_case: usize) -> EndOfD
         fleet.push(dev);
     }
     let total = start.elapsed();
+    drop(profiler);
     let wire1 = server.wire();
     let peak = server.peak_rss();
     let lost = verify(&server, &fleet).await;
@@ -120,6 +113,27 @@ pub async fn run(devices: usize, cases: usize, photos_per_case: usize) -> EndOfD
         server_disk_bytes: server.disk_bytes(),
         lost,
     }
+}
+
+/// One device's morning: a patrol with `cases` cases, each with its photos.
+fn morning<'a>(dev: &TestDevice, d: usize, cases: usize, mut photos: impl Iterator<Item = &'a [Vec<u8>]>) {
+    let grid = dev.grid();
+    let actor = dev.actor();
+    let patrol = dev.store().start_patrol(&actor, PatrolKind::Morning, &grid, vec![]).unwrap().patrol.id;
+    for c in 0..cases {
+        let picks = photos
+            .next()
+            .unwrap_or_default()
+            .iter()
+            .map(|bytes| PhotoPick { hash: dev.store().stage_photo(bytes).unwrap().hash, role: Default::default() })
+            .collect();
+        let mut new = crate::device::sample_case(&grid);
+        new.title = format!("设备{d}问题{c}");
+        new.patrol = Some(patrol.clone());
+        new.photos = picks;
+        dev.store().create_case(&actor, new).unwrap();
+    }
+    dev.store().end_patrol(&actor, &patrol, "").unwrap();
 }
 
 /// Counts documents and photos that are missing or differ on the server.

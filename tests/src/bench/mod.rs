@@ -7,6 +7,7 @@
 pub mod end_of_day;
 pub mod peer_workload;
 pub mod peers;
+pub mod photos;
 pub mod reconnect;
 pub mod server_proc;
 pub mod stats;

@@ -53,6 +53,26 @@ fn record(dev: &TestDevice, i: usize) -> String {
     let actor = dev.actor();
     let grid = "QS01-G01".to_owned();
     let categories = ["E0201", "E0505", "E0507", "E0406", "C0101", "E0104"];
+    // Three photo ids, as references: the peers upload no photo bytes.
+    let linked_photos = (0..3)
+        .map(|p| {
+            let hash = gridpatrol_core::photo::sha256_hex(format!("photo-{i}-{p}").as_bytes());
+            gridpatrol_core::model::PhotoRef {
+                hash: hash.clone(),
+                original_sha256: hash.clone(),
+                thumb: hash,
+                role: Default::default(),
+                width: 2048,
+                height: 1536,
+                bytes: 400_000,
+                captured_at: None,
+                gps_lat: None,
+                gps_lon: None,
+                added_by: actor.user_id.clone(),
+                added_at: gridpatrol_core::time::now_ms(),
+            }
+        })
+        .collect();
     let new = NewCase {
         grid,
         category: categories[i % categories.len()].into(),
@@ -84,31 +104,11 @@ fn record(dev: &TestDevice, i: usize) -> String {
             .collect(),
         at: None,
         related: vec![],
+        // Three photo ids, as references, with the create: one write.
+        linked_photos,
     };
     let mut s = dev.store();
-    let id = s.create_case(&actor, new).unwrap().case.id;
-    // Three photo ids, as references: the peers upload no photo bytes.
-    let refs = (0..3)
-        .map(|p| {
-            let hash = gridpatrol_core::photo::sha256_hex(format!("photo-{i}-{p}").as_bytes());
-            gridpatrol_core::model::PhotoRef {
-                hash: hash.clone(),
-                original_sha256: hash.clone(),
-                thumb: hash,
-                role: Default::default(),
-                width: 2048,
-                height: 1536,
-                bytes: 400_000,
-                captured_at: None,
-                gps_lat: None,
-                gps_lon: None,
-                added_by: actor.user_id.clone(),
-                added_at: gridpatrol_core::time::now_ms(),
-            }
-        })
-        .collect();
-    s.link_photos(&actor, &id, refs).unwrap();
-    id
+    s.create_case(&actor, new).unwrap().case.id
 }
 
 /// Runs the three phases once.

@@ -46,7 +46,7 @@ fn spawn(port: u16, db_url: &str, blobs: &Path) -> Child {
 }
 
 async fn wait_up(url: &str) {
-    for _ in 0..400 {
+    for _ in 0..2400 {
         if reqwest::get(format!("{url}/v1/health")).await.is_ok() {
             return;
         }
@@ -105,6 +105,21 @@ impl ServerProc {
         let _ = std::fs::write(self.proc_file("clear_refs"), "5");
     }
 
+    /// Starts `$GRIDPATROL_BENCH_PROFILE` (a shell command, e.g. `perf
+    /// record -g -p $SERVER_PID -o sync.data`) for the measured phase; it is
+    /// stopped (SIGINT) when the guard drops. Nothing when unset.
+    pub fn profile_hook(&self) -> Option<Profiler> {
+        let cmd = std::env::var("GRIDPATROL_BENCH_PROFILE").ok()?;
+        let child = Command::new("sh")
+            .args(["-c", &format!("exec {cmd}")])
+            .env("SERVER_PID", self.child.id().to_string())
+            .env("BENCH_PID", std::process::id().to_string())
+            .spawn()
+            .ok()?;
+        std::thread::sleep(Duration::from_millis(300)); // let it attach
+        Some(Profiler(child))
+    }
+
     /// Bytes through the proxy so far: (up, down).
     pub fn wire(&self) -> (u64, u64) {
         self.proxy.bytes()
@@ -113,6 +128,17 @@ impl ServerProc {
     /// Bytes the server keeps on disk (database, WAL and photos).
     pub fn disk_bytes(&self) -> u64 {
         dir_bytes(self.dir.path())
+    }
+}
+
+/// A profiler attached for one phase; interrupted when dropped.
+#[derive(Debug)]
+pub struct Profiler(Child);
+
+impl Drop for Profiler {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-INT", &self.0.id().to_string()]).status();
+        let _ = self.0.wait();
     }
 }
 

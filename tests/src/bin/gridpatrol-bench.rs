@@ -6,7 +6,11 @@
 //! N` (with 3 photos per case, default 20), `--runs R` (default 3),
 //! `--n N` / `--k K` (peer workload, default 1000 / 10), `--peer-runs R`,
 //! `--no-peers`, `--out DIR` (default target/bench), `--smoke` (tiny sizes,
-//! correctness only).
+//! correctness only), `--only eod,reconnect,peers` (sections to run),
+//! `--pg URL` (the end-of-day return on PostgreSQL too; default
+//! `$GRIDPATROL_TEST_PG_URL` when set), `--baseline FILE` (the results.json
+//! of an older build's end-of-day run on this machine, shown beside ours
+//! with the ratio; `scripts/bench --baseline REV` makes it).
 
 use std::path::PathBuf;
 
@@ -25,6 +29,15 @@ struct Args {
     peers: bool,
     out: PathBuf,
     reconnect_docs: usize,
+    only: Vec<String>,
+    pg: Option<String>,
+    baseline: Option<PathBuf>,
+}
+
+impl Args {
+    fn runs(&self, section: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|s| s == section)
+    }
 }
 
 fn args() -> Args {
@@ -38,6 +51,9 @@ fn args() -> Args {
         peers: true,
         out: PathBuf::from("target/bench"),
         reconnect_docs: 10_000,
+        only: vec![],
+        pg: std::env::var("GRIDPATROL_TEST_PG_URL").ok(),
+        baseline: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -51,6 +67,10 @@ fn args() -> Args {
             "--peer-runs" => a.peer_runs = num(),
             "--reconnect-docs" => a.reconnect_docs = num(),
             "--no-peers" => a.peers = false,
+            "--only" => a.only = it.next().expect("sections").split(',').map(str::to_owned).collect(),
+            "--pg" => a.pg = Some(it.next().expect("a PostgreSQL URL")),
+            "--no-pg" => a.pg = None,
+            "--baseline" => a.baseline = Some(PathBuf::from(it.next().expect("a results.json"))),
             "--out" => a.out = PathBuf::from(it.next().expect("a folder")),
             "--smoke" => {
                 (a.devices, a.photo_devices, a.runs, a.n, a.k, a.peers, a.reconnect_docs) = (4, 2, 1, 50, 5, false, 200)
@@ -81,7 +101,7 @@ async fn main() -> anyhow::Result<()> {
     let mut all = json!({"machine": machine()});
     // Prepare the peers first, so that a missing tool fails early.
     let work = std::env::temp_dir().join("gridpatrol-peers");
-    if a.peers {
+    if a.peers && a.runs("peers") {
         peers::prepare(&work)?;
     }
     let save = |md: &str, all: &Value| -> anyhow::Result<()> {
@@ -90,24 +110,162 @@ async fn main() -> anyhow::Result<()> {
         Ok(())
     };
 
-    // 1. End-of-day return.
-    let mut sections = Vec::new();
-    for (devices, photos) in [(a.devices, 0usize), (a.photo_devices, 3)] {
-        let mut rows = Vec::new();
-        for run in 0..a.runs {
-            eprintln!("end of day: {devices} devices, {photos} photos per case, run {}…", run + 1);
-            let r = end_of_day::run(devices, 40, photos).await;
-            assert_eq!(r.lost, 0, "documents or photos lost: {r:?}");
-            rows.push(serde_json::to_value(&r)?);
-        }
-        sections.push(json!({"devices": devices, "photos_per_case": photos, "runs": rows}));
+    // 1. End-of-day return, on SQLite and (given a server) PostgreSQL.
+    if a.runs("eod") {
+        end_of_day_section(&a, &mut md, &mut all).await?;
+        save(&md, &all)?;
     }
+
+    // 2. Reconnects.
+    if a.runs("reconnect") {
+        md.push_str("\n## 2. Reconnect\n\n| docs in scope | offline edits | round trips | bytes on the wire (TCP) | bodies | time | docs loaded by the server |\n|---|---|---|---|---|---|---|\n");
+        let mut rec = Vec::new();
+        for (docs, edits) in [(a.reconnect_docs, 0usize), (a.n, a.k)] {
+            let mut rows = Vec::new();
+            for _ in 0..a.runs {
+                eprintln!("reconnect: {docs} docs, {edits} edits…");
+                rows.push(serde_json::to_value(reconnect::run(docs, edits).await)?);
+            }
+            md.push_str(&format!(
+                "| {docs} | {edits} | {} | {} | {} | {:.1} ms | {} |\n",
+                med(&rows, "round_trips"),
+                kib(med(&rows, "wire_bytes")),
+                kib(med(&rows, "body_bytes")),
+                med(&rows, "ms"),
+                med(&rows, "server_docs_loaded"),
+            ));
+            rec.push(json!({"docs": docs, "edits": edits, "runs": rows}));
+        }
+        all["reconnect"] = json!(rec);
+        save(&md, &all)?;
+    }
+
+    // 3. The peer workload, ours and the peers', in the same run.
+    if a.runs("peers") {
+        let mut ours = Vec::new();
+        for run in 0..a.runs {
+            eprintln!("peer workload (ours), run {}…", run + 1);
+            let r = peer_workload::run(a.n, a.k).await;
+            assert_eq!(r.fetch_bad_docs, 0);
+            ours.push(serde_json::to_value(&r)?);
+        }
+        let our = |key: &str| med(&ours, key);
+        let mut peer_rows: Vec<(Peer, Value)> = Vec::new();
+        if a.peers {
+            for p in Peer::ALL {
+                peer_rows.push((p, peers::run(&work, p, a.n, a.k, a.peer_runs)?));
+            }
+        }
+        md.push_str(&format!(
+        "\n## 3. Peer workload (N = {}, K = {}; medians)\n\n| | upload (until durable) | upload bytes | reconnect | reconnect bytes | fetch all N | fetch bytes | server peak RSS (upload / fetch) | fsync |\n|---|---|---|---|---|---|---|---|---|\n",
+        a.n, a.k
+    ));
+        md.push_str(&format!(
+            "| **Gridpatrol** | {:.2} s | {} | {:.0} ms | {} | {:.2} s | {} | {} / {} | yes |\n",
+            our("upload_ms") / 1000.0,
+            mib(our("upload_tcp_bytes")),
+            our("reconnect_sync_ms"),
+            kib(our("reconnect_tcp_bytes")),
+            our("fetch_ms") / 1000.0,
+            mib(our("fetch_tcp_bytes")),
+            mib(our("server_peak_rss_phase1")),
+            mib(our("server_peak_rss_phase2")),
+        ));
+        let mut ratios = Vec::new();
+        for (p, v) in &peer_rows {
+            let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+            md.push_str(&format!(
+                "| {} | {:.2} s | {} | {:.0} ms | {} | {:.2} s | {} | {} / {} | {} |\n",
+                p.name(),
+                f("upload_ms") / 1000.0,
+                mib(f("upload_tcp_bytes")),
+                f("reconnect_sync_ms"),
+                kib(f("reconnect_tcp_bytes")),
+                f("fetch_ms") / 1000.0,
+                mib(f("fetch_tcp_bytes")),
+                mib(f("server_peak_rss_phase1")),
+                mib(f("server_peak_rss_phase2")),
+                if p.fsyncs() { "yes" } else { "no" },
+            ));
+            ratios.push(json!({
+                "peer": p.name(),
+                "upload_time": f("upload_ms") / our("upload_ms"),
+                "upload_bytes": f("upload_tcp_bytes") / our("upload_tcp_bytes"),
+                "reconnect_time": f("reconnect_sync_ms") / our("reconnect_sync_ms"),
+                "reconnect_bytes": f("reconnect_tcp_bytes") / our("reconnect_tcp_bytes"),
+                "fetch_time": f("fetch_ms") / our("fetch_ms"),
+                "fetch_bytes": f("fetch_tcp_bytes") / our("fetch_tcp_bytes"),
+                "server_memory": f("server_peak_rss_phase1").max(f("server_peak_rss_phase2"))
+                    / our("server_peak_rss_phase1").max(our("server_peak_rss_phase2")),
+            }));
+        }
+        if !ratios.is_empty() {
+            md.push_str("\nRatios peer / Gridpatrol (higher is better for us):\n\n| peer | upload time | upload bytes | reconnect time | reconnect bytes | fetch time | fetch bytes | server memory |\n|---|---|---|---|---|---|---|---|\n");
+            for r in &ratios {
+                let x = |k: &str| format!("{:.1}×", r[k].as_f64().unwrap_or(f64::NAN));
+                md.push_str(&format!(
+                    "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                    r["peer"].as_str().unwrap(),
+                    x("upload_time"),
+                    x("upload_bytes"),
+                    x("reconnect_time"),
+                    x("reconnect_bytes"),
+                    x("fetch_time"),
+                    x("fetch_bytes"),
+                    x("server_memory")
+                ));
+            }
+        }
+        all["peer_workload"] = json!({"ours": ours, "peers": peer_rows.iter().map(|(p, v)| json!({"peer": p.name(), "summary_median": v})).collect::<Vec<_>>(), "ratios": ratios});
+    }
+
+    println!("{md}");
+    save(&md, &all)?;
+    eprintln!("wrote {} and results.json", a.out.join("results.md").display());
+    Ok(())
+}
+
+/// The end-of-day return at every size and on every storage asked for,
+/// with the baseline's figures beside ours when given.
+async fn end_of_day_section(a: &Args, md: &mut String, all: &mut Value) -> anyhow::Result<()> {
+    let mut backends: Vec<(&str, Option<&str>)> = vec![("SQLite", None)];
+    if let Some(pg) = &a.pg {
+        backends.push(("PostgreSQL", Some(pg.as_str())));
+    }
+    let mut sections = Vec::new();
+    for (storage, admin) in &backends {
+        for (devices, photos) in [(a.devices, 0usize), (a.photo_devices, 3)] {
+            if devices == 0 {
+                continue;
+            }
+            let mut rows = Vec::new();
+            for run in 0..a.runs {
+                eprintln!("end of day on {storage}: {devices} devices, {photos} photos per case, run {}…", run + 1);
+                let db = match admin {
+                    Some(admin) => Some(gridpatrol_tests::server::fresh_pg_database_at(admin).await),
+                    None => None,
+                };
+                let r = end_of_day::run_on(db, devices, 40, photos).await;
+                assert_eq!(r.lost, 0, "documents or photos lost: {r:?}");
+                rows.push(serde_json::to_value(&r)?);
+            }
+            sections.push(json!({"storage": storage, "devices": devices, "photos_per_case": photos, "runs": rows}));
+        }
+    }
+    let baseline: Vec<Value> = match &a.baseline {
+        Some(path) => {
+            let v: Value = serde_json::from_slice(&std::fs::read(path)?)?;
+            v["end_of_day"].as_array().cloned().unwrap_or_default()
+        }
+        None => vec![],
+    };
     md.push_str("## 1. End-of-day return (each device: 1 patrol + 40 cases)\n\n");
-    md.push_str("| devices | photos/case | total | device p50 | device p99 | docs merged/s | photos | wire up | wire down | server peak RSS | lost |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
-    for s in &sections {
+    md.push_str("| build | storage | devices | photos/case | total | device p50 | device p99 | docs merged/s | photos | wire up | wire down | server peak RSS | lost |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    let row = |md: &mut String, build: &str, s: &Value| {
         let rows = s["runs"].as_array().unwrap();
         md.push_str(&format!(
-            "| {} | {} | {:.2} s | {:.0} ms | {:.0} ms | {:.0} | {} | {} | {} | {} | 0 (checked) |\n",
+            "| {build} | {} | {} | {} | {:.2} s | {:.0} ms | {:.0} ms | {:.0} | {} | {} | {} | {} | 0 (checked) |\n",
+            s["storage"].as_str().unwrap_or("SQLite"),
             s["devices"],
             s["photos_per_case"],
             med(rows, "total_ms") / 1000.0,
@@ -119,112 +277,33 @@ async fn main() -> anyhow::Result<()> {
             mib(med(rows, "wire_down_bytes")),
             mib(med(rows, "server_peak_rss")),
         ));
+    };
+    let mut ratios = Vec::new();
+    for s in &sections {
+        row(md, "this", s);
+        let same = |b: &&Value| {
+            b["devices"] == s["devices"]
+                && b["photos_per_case"] == s["photos_per_case"]
+                && b["storage"].as_str().unwrap_or("SQLite") == s["storage"].as_str().unwrap_or("SQLite")
+        };
+        if let Some(b) = baseline.iter().find(same) {
+            row(md, "baseline", b);
+            let ratio =
+                med(s["runs"].as_array().unwrap(), "docs_per_s") / med(b["runs"].as_array().unwrap(), "docs_per_s");
+            ratios.push(json!({"storage": s["storage"], "devices": s["devices"], "photos_per_case": s["photos_per_case"], "docs_per_s_ratio": ratio}));
+        }
+    }
+    for r in &ratios {
+        md.push_str(&format!(
+            "\nDocuments merged per second, this build ÷ baseline ({}, {} devices, {} photos/case): **{:.1}×**\n",
+            r["storage"].as_str().unwrap_or(""),
+            r["devices"],
+            r["photos_per_case"],
+            r["docs_per_s_ratio"].as_f64().unwrap_or(f64::NAN)
+        ));
     }
     all["end_of_day"] = json!(sections);
-    save(&md, &all)?;
-
-    // 2. Reconnects.
-    md.push_str("\n## 2. Reconnect\n\n| docs in scope | offline edits | round trips | bytes on the wire (TCP) | bodies | time | docs loaded by the server |\n|---|---|---|---|---|---|---|\n");
-    let mut rec = Vec::new();
-    for (docs, edits) in [(a.reconnect_docs, 0usize), (a.n, a.k)] {
-        let mut rows = Vec::new();
-        for _ in 0..a.runs {
-            eprintln!("reconnect: {docs} docs, {edits} edits…");
-            rows.push(serde_json::to_value(reconnect::run(docs, edits).await)?);
-        }
-        md.push_str(&format!(
-            "| {docs} | {edits} | {} | {} | {} | {:.1} ms | {} |\n",
-            med(&rows, "round_trips"),
-            kib(med(&rows, "wire_bytes")),
-            kib(med(&rows, "body_bytes")),
-            med(&rows, "ms"),
-            med(&rows, "server_docs_loaded"),
-        ));
-        rec.push(json!({"docs": docs, "edits": edits, "runs": rows}));
-    }
-    all["reconnect"] = json!(rec);
-    save(&md, &all)?;
-
-    // 3. The peer workload, ours and the peers', in the same run.
-    let mut ours = Vec::new();
-    for run in 0..a.runs {
-        eprintln!("peer workload (ours), run {}…", run + 1);
-        let r = peer_workload::run(a.n, a.k).await;
-        assert_eq!(r.fetch_bad_docs, 0);
-        ours.push(serde_json::to_value(&r)?);
-    }
-    let our = |key: &str| med(&ours, key);
-    let mut peer_rows: Vec<(Peer, Value)> = Vec::new();
-    if a.peers {
-        for p in Peer::ALL {
-            peer_rows.push((p, peers::run(&work, p, a.n, a.k, a.peer_runs)?));
-        }
-    }
-    md.push_str(&format!(
-        "\n## 3. Peer workload (N = {}, K = {}; medians)\n\n| | upload (until durable) | upload bytes | reconnect | reconnect bytes | fetch all N | fetch bytes | server peak RSS (upload / fetch) | fsync |\n|---|---|---|---|---|---|---|---|---|\n",
-        a.n, a.k
-    ));
-    md.push_str(&format!(
-        "| **Gridpatrol** | {:.2} s | {} | {:.0} ms | {} | {:.2} s | {} | {} / {} | yes |\n",
-        our("upload_ms") / 1000.0,
-        mib(our("upload_tcp_bytes")),
-        our("reconnect_sync_ms"),
-        kib(our("reconnect_tcp_bytes")),
-        our("fetch_ms") / 1000.0,
-        mib(our("fetch_tcp_bytes")),
-        mib(our("server_peak_rss_phase1")),
-        mib(our("server_peak_rss_phase2")),
-    ));
-    let mut ratios = Vec::new();
-    for (p, v) in &peer_rows {
-        let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
-        md.push_str(&format!(
-            "| {} | {:.2} s | {} | {:.0} ms | {} | {:.2} s | {} | {} / {} | {} |\n",
-            p.name(),
-            f("upload_ms") / 1000.0,
-            mib(f("upload_tcp_bytes")),
-            f("reconnect_sync_ms"),
-            kib(f("reconnect_tcp_bytes")),
-            f("fetch_ms") / 1000.0,
-            mib(f("fetch_tcp_bytes")),
-            mib(f("server_peak_rss_phase1")),
-            mib(f("server_peak_rss_phase2")),
-            if p.fsyncs() { "yes" } else { "no" },
-        ));
-        ratios.push(json!({
-            "peer": p.name(),
-            "upload_time": f("upload_ms") / our("upload_ms"),
-            "upload_bytes": f("upload_tcp_bytes") / our("upload_tcp_bytes"),
-            "reconnect_time": f("reconnect_sync_ms") / our("reconnect_sync_ms"),
-            "reconnect_bytes": f("reconnect_tcp_bytes") / our("reconnect_tcp_bytes"),
-            "fetch_time": f("fetch_ms") / our("fetch_ms"),
-            "fetch_bytes": f("fetch_tcp_bytes") / our("fetch_tcp_bytes"),
-            "server_memory": f("server_peak_rss_phase1").max(f("server_peak_rss_phase2"))
-                / our("server_peak_rss_phase1").max(our("server_peak_rss_phase2")),
-        }));
-    }
-    if !ratios.is_empty() {
-        md.push_str("\nRatios peer / Gridpatrol (higher is better for us):\n\n| peer | upload time | upload bytes | reconnect time | reconnect bytes | fetch time | fetch bytes | server memory |\n|---|---|---|---|---|---|---|---|\n");
-        for r in &ratios {
-            let x = |k: &str| format!("{:.1}×", r[k].as_f64().unwrap_or(f64::NAN));
-            md.push_str(&format!(
-                "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
-                r["peer"].as_str().unwrap(),
-                x("upload_time"),
-                x("upload_bytes"),
-                x("reconnect_time"),
-                x("reconnect_bytes"),
-                x("fetch_time"),
-                x("fetch_bytes"),
-                x("server_memory")
-            ));
-        }
-    }
-    all["peer_workload"] = json!({"ours": ours, "peers": peer_rows.iter().map(|(p, v)| json!({"peer": p.name(), "summary_median": v})).collect::<Vec<_>>(), "ratios": ratios});
-
-    println!("{md}");
-    save(&md, &all)?;
-    eprintln!("wrote {} and results.json", a.out.join("results.md").display());
+    all["end_of_day_baseline"] = json!({"runs": baseline, "ratios": ratios});
     Ok(())
 }
 

@@ -33,11 +33,16 @@ pub struct SqliteStorage {
 
 const READERS: usize = 4;
 
-fn configure(conn: &Connection, durable: bool) -> rusqlite::Result<()> {
+/// Page cache of the writer and of each reader, in KiB (each connection
+/// has its own; the readers' pages are also in the OS's file cache).
+const WRITER_CACHE_KIB: i64 = 8 << 10;
+const READER_CACHE_KIB: i64 = 2 << 10;
+
+fn configure(conn: &Connection, durable: bool, cache_kib: i64) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", if durable { "FULL" } else { "OFF" })?;
-    conn.pragma_update(None, "cache_size", -16_000)?;
+    conn.pragma_update(None, "cache_size", -cache_kib)?;
     Ok(())
 }
 
@@ -57,11 +62,11 @@ impl SqliteStorage {
 
     fn open_with(path: &Path, durable: bool) -> Result<Self, StorageError> {
         let writer = Connection::open(path)?;
-        configure(&writer, durable)?;
+        configure(&writer, durable, WRITER_CACHE_KIB)?;
         let readers = (0..READERS)
             .map(|_| {
                 let c = Connection::open(path)?;
-                configure(&c, durable)?;
+                configure(&c, durable, READER_CACHE_KIB)?;
                 Ok(Mutex::new(c))
             })
             .collect::<Result<Vec<_>, rusqlite::Error>>()?;
