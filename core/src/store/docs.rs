@@ -63,6 +63,26 @@ fn load_uncached(conn: &Connection, id: &str, actor: &ActorId) -> Result<Option<
     Ok(Some(doc.with_actor(actor.clone())))
 }
 
+/// A document's whole history as stored, split into its changes, with its
+/// stored heads — without loading it — if it is stored as changes only (as
+/// made or fetched, not yet compacted); `None` otherwise.
+pub fn raw_changes(conn: &Connection, id: &str) -> Result<Option<(Vec<Vec<u8>>, Vec<ChangeHash>)>, StoreError> {
+    let Some((mut bytes, heads)) = conn
+        .prepare_cached("SELECT snapshot, heads FROM docs WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?)))
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare_cached("SELECT data FROM doc_chunks WHERE doc_id = ?1 ORDER BY seq")?;
+    let mut rows = stmt.query([id])?;
+    while let Some(row) = rows.next()? {
+        bytes.extend_from_slice(row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?);
+    }
+    Ok(crate::model::untrusted::split_changes(&bytes)
+        .map(|chunks| (chunks.into_iter().map(<[u8]>::to_vec).collect(), decode_heads(&heads))))
+}
+
 /// The heads the device has persisted for a document.
 pub fn stored_heads(conn: &Connection, id: &str) -> Result<Option<Vec<ChangeHash>>, StoreError> {
     Ok(conn
@@ -85,21 +105,18 @@ pub fn insert(
 ) -> Result<(), StoreError> {
     commit_at(doc, now);
     cache.put(id, doc);
-    // Uncompressed: a new document is small, and deflating each column
-    // costs more than it saves; compaction writes compressed snapshots.
-    let snapshot = doc.save_nocompress();
+    // A document made in one change is stored as that change, so pushing
+    // it sends the bytes as they are ([`raw_changes`]); otherwise saved
+    // uncompressed (deflating each small column costs more than it saves).
+    let heads = doc.get_heads();
+    let snapshot = match doc.get_last_local_change() {
+        Some(c) if heads == [c.hash()] && c.deps().is_empty() => c.raw_bytes().to_vec(),
+        _ => doc.save_nocompress(),
+    };
     tx.prepare_cached(
         "INSERT INTO docs (id, kind, snapshot, heads, dirty, dirty_by, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![
-        id,
-        kind.as_str(),
-        snapshot,
-        encode_heads(&doc.get_heads()),
-        author.is_some(),
-        author,
-        now
-    ])?;
+    .execute(params![id, kind.as_str(), snapshot, encode_heads(&heads), author.is_some(), author, now])?;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 //! (autosurgeon ignores unknown keys when reading, so without this check a
 //! device could smuggle anything into a case.)
 
-use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, Value as AmValue};
+use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ValueRef};
 use gridpatrol_core::codes::ErrorCode;
 use serde_json::Value;
 
@@ -19,22 +19,24 @@ pub fn check(doc: &AutoCommit, typed: &impl serde::Serialize) -> Result<(), Serv
     }
 }
 
-/// The path of the first key under `obj` that `known` lacks.
+/// The path of the first key under `obj` that `known` lacks. One pass
+/// over each map or list (a `get` per key would seek every time).
 fn extra_key(doc: &AutoCommit, obj: &ObjId, known: &Value, root: bool) -> Option<String> {
-    let child = |prop: automerge::Prop| match doc.get(obj, prop) {
-        Ok(Some((AmValue::Object(ObjType::Map | ObjType::Table | ObjType::List), id))) => Some(id),
-        _ => None,
-    };
+    let nested = |v: &ValueRef<'_>| matches!(v, ValueRef::Object(ObjType::Map | ObjType::Table | ObjType::List));
     match known {
-        Value::Object(k) => doc.keys(obj).find_map(|key| match k.get(&key) {
-            Some(kv) => child(key.as_str().into())
-                .and_then(|id| extra_key(doc, &id, kv, false))
-                .map(|rest| format!("/{key}{rest}")),
-            None if root && key == "type" => None,
-            None => Some(format!("/{key}")),
+        Value::Object(k) => doc.map_range(obj, ..).find_map(|item| match k.get(item.key.as_ref()) {
+            Some(kv) if nested(&item.value) => {
+                extra_key(doc, &item.id(), kv, false).map(|rest| format!("/{}{rest}", item.key))
+            }
+            Some(_) => None,
+            None if root && item.key == "type" => None,
+            None => Some(format!("/{}", item.key)),
         }),
-        Value::Array(k) => k.iter().enumerate().find_map(|(i, kv)| {
-            child(i.into()).and_then(|id| extra_key(doc, &id, kv, false)).map(|rest| format!("/{i}{rest}"))
+        Value::Array(k) => doc.list_range(obj, ..).zip(k).find_map(|(item, kv)| {
+            if !nested(&item.value) {
+                return None;
+            }
+            extra_key(doc, &item.id(), kv, false).map(|rest| format!("/{}{rest}", item.index))
         }),
         // A scalar where the document has an object does not hydrate, so it
         // never gets here; scalars have no keys.

@@ -31,18 +31,29 @@ impl Actor {
     }
 }
 
+/// An audit line for `actor` doing `action` on `subject` at `at`.
+pub(crate) fn entry_at(
+    at: gridpatrol_core::time::Millis,
+    actor: &Actor,
+    action: &str,
+    subject: &str,
+    detail: &str,
+) -> AuditEntry {
+    AuditEntry {
+        at,
+        user_id: bounded(&actor.user_id, 80),
+        device_id: bounded(&actor.device_id, 80),
+        addr: bounded(&actor.addr, 64),
+        action: bounded(action, 64),
+        subject: bounded(subject, 120),
+        detail: bounded(detail, 1000),
+    }
+}
+
 impl SyncService {
     /// An audit line for `actor` doing `action` on `subject`.
     pub(crate) fn entry(&self, actor: &Actor, action: &str, subject: &str, detail: &str) -> AuditEntry {
-        AuditEntry {
-            at: self.now(),
-            user_id: bounded(&actor.user_id, 80),
-            device_id: bounded(&actor.device_id, 80),
-            addr: bounded(&actor.addr, 64),
-            action: bounded(action, 64),
-            subject: bounded(subject, 120),
-            detail: bounded(detail, 1000),
-        }
+        entry_at(self.now(), actor, action, subject, detail)
     }
 
     /// Records that something was done (logins, tokens, admin actions).

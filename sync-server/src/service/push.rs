@@ -4,7 +4,7 @@
 //! transaction; documents another writer changed meanwhile are redone one
 //! by one.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;
 
 use automerge::{AutoCommit, Change, ChangeHash};
@@ -43,7 +43,7 @@ enum Prepared {
 
 impl SyncService {
     /// Loads the server's copy of a document.
-    pub(crate) async fn load(&self, id: &str) -> Result<Option<(AutoCommit, u64, u64)>, ServerError> {
+    pub(crate) async fn load(&self, id: &str) -> Result<Option<Loaded>, ServerError> {
         let Some(meta) = self.storage.doc_metas(std::slice::from_ref(&id.to_owned())).await?.pop() else {
             return Ok(None);
         };
@@ -58,6 +58,29 @@ impl SyncService {
         })?;
         self.docs.put(id, stored.meta.seq, stored.bytes.len(), &doc);
         Ok(Some((doc, stored.meta.seq, stored.meta.bytes)))
+    }
+
+    /// Loads the server's copies of several documents: their metadata in
+    /// one query, each body from the cache or storage.
+    async fn load_many(&self, ids: &[String]) -> Result<HashMap<String, Loaded>, ServerError> {
+        let mut out = HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        for meta in self.storage.doc_metas(ids).await? {
+            let doc = match self.docs.get(&meta.id, meta.seq) {
+                Some(doc) => doc,
+                None => match self.load(&meta.id).await? {
+                    Some((doc, seq, bytes)) => {
+                        out.insert(meta.id.clone(), (doc, seq, bytes));
+                        continue;
+                    }
+                    None => continue,
+                },
+            };
+            out.insert(meta.id.clone(), (doc, meta.seq, meta.bytes));
+        }
+        Ok(out)
     }
 
     /// Parses a pushed document's changes under one budget.
@@ -79,38 +102,10 @@ impl SyncService {
     /// Applies a push to the server's current copy and checks it, without
     /// committing: what to answer, or what to write.
     async fn prepare_push(&self, who: &AuthUser, push: &DocPush, changes: &[Change]) -> Result<Prepared, ServerError> {
-        let heads = from_wire(&push.heads);
-        let (mut doc, before, expected, stored_bytes) = match self.load(&push.id).await? {
-            Some((doc, seq, bytes)) => (doc.clone(), Some(doc), Some(seq), bytes),
-            None => (AutoCommit::new(), None, None, 0),
-        };
-        let new: Vec<Change> =
-            changes.iter().filter(|c| doc.get_change_by_hash(&c.hash()).is_none()).cloned().collect();
-        if new.is_empty() {
-            return Ok(Prepared::Done(ack(&push.id, &mut doc, &heads)));
-        }
-        let added: u64 = new.iter().map(|c| c.raw_bytes().len() as u64).sum();
-        if stored_bytes + added > self.limits.max_doc_bytes {
-            return Ok(Prepared::Done(Err(refuse(
-                ErrorCode::TooLarge,
-                format!("the document would grow beyond {} bytes", self.limits.max_doc_bytes),
-            ))));
-        }
-        if let Err(e) = untrusted::apply_changes(&mut doc, new.clone()) {
-            return Ok(Prepared::Done(Err(malformed(e))));
-        }
-        if !doc.get_missing_deps(&[]).is_empty() {
-            return Ok(Prepared::Done(Err(refuse(
-                ErrorCode::MissingDeps,
-                "the server lacks earlier changes of this document",
-            ))));
-        }
-        Ok(match self.checked_write(who, push.kind, &push.id, before.as_ref(), &doc, expected, &new).await? {
-            Ok(write) => {
-                Prepared::Write { write: Box::new(write), doc: Box::new(doc), heads, size: stored_bytes + added }
-            }
-            Err(e) => Prepared::Done(Err(e)),
-        })
+        let current = self.load(&push.id).await?;
+        let (_, reference) = self.reference().await?;
+        let ctx = Context { who, reference: &reference, now: self.now(), limits: &self.limits };
+        Ok(prepare(&ctx, push, changes, current))
     }
 
     /// Checks what `who` may write (the server's copy `before`, with `new`
@@ -128,51 +123,49 @@ impl SyncService {
     ) -> Result<Result<DocWrite, ServerError>, ServerError> {
         let (_, reference) = self.reference().await?;
         let ctx = Context { who, reference: &reference, now: self.now(), limits: &self.limits };
-        let accepted = match duty::check(kind, id, before, after, &ctx) {
-            Ok(a) => a,
-            Err(e) => return Ok(Err(e)),
-        };
-        let hashes: Vec<String> = new.iter().map(|c| hex::encode(c.hash().0)).collect();
-        let mut detail = hashes.join(",");
-        if !accepted.amended.is_empty() {
-            detail = format!("amended {}; {detail}", accepted.amended.join(","));
-        }
-        Ok(Ok(DocWrite {
-            id: id.to_owned(),
-            kind,
-            grid: accepted.grid,
-            departments: accepted.departments,
-            status: accepted.status,
-            expected_seq,
-            changes: new.iter().map(|c| (c.hash().0, c.raw_bytes().to_vec())).collect(),
-            blobs: accepted.blobs,
-            receipts: accepted.receipts,
-            audit: self.entry(&Actor::from(who), "push", id, &detail),
-        }))
+        Ok(build_write(&ctx, kind, id, before, after, expected_seq, new))
     }
 
-    /// Applies pushed documents: all prepared first, then committed in one
-    /// transaction; documents another writer changed meanwhile are redone
-    /// one by one. Refusals are not yet audited: [`Self::settle`] does it.
+    /// Applies pushed documents: all prepared first (the server's copies
+    /// read with one query, the checks run on every core), then committed
+    /// in one transaction; documents another writer changed meanwhile are
+    /// redone one by one. Refusals are not yet audited: [`Self::settle`]
+    /// does it.
     pub(crate) async fn apply_pushes(&self, who: &AuthUser, pushes: Vec<DocPush>) -> Result<Vec<Pushed>, ServerError> {
+        let parsed: Vec<Result<Vec<Change>, ServerError>> = pushes.iter().map(|p| self.parse_push(p)).collect();
+        let ids: Vec<String> =
+            pushes.iter().zip(&parsed).filter(|(_, c)| c.is_ok()).map(|(p, _)| p.id.clone()).collect();
+        let mut current = self.load_many(&ids).await?;
+        let (_, reference) = self.reference().await?;
+        let work: Vec<(usize, Vec<Change>, Option<Loaded>)> = parsed
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.as_ref().ok().map(|c| (i, c.clone(), current.remove(&pushes[i].id))))
+            .collect();
+        let (now, limits) = (self.now(), self.limits);
+        let prepared = on_every_core(work, |(i, changes, loaded)| {
+            let ctx = Context { who, reference: &reference, now, limits: &limits };
+            (i, prepare(&ctx, &pushes[i], &changes, loaded))
+        });
         let mut results: Vec<Option<Answer>> = vec![None; pushes.len()];
-        let mut parsed: Vec<Vec<Change>> = Vec::with_capacity(pushes.len());
         let mut pending = Vec::new();
-        for (i, push) in pushes.iter().enumerate() {
-            let changes = match self.parse_push(push) {
-                Ok(c) => c,
-                Err(e) => {
-                    results[i] = Some((Err(e), None));
-                    parsed.push(vec![]);
-                    continue;
-                }
-            };
-            match self.prepare_push(who, push, &changes).await? {
+        for (i, p) in prepared {
+            match p {
                 Prepared::Done(r) => results[i] = Some((r, None)),
                 Prepared::Write { write, doc, heads, size } => pending.push((i, *write, *doc, heads, size)),
             }
-            parsed.push(changes);
         }
+        let parsed: Vec<Vec<Change>> = parsed
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| match c {
+                Ok(c) => c,
+                Err(e) => {
+                    results[i] = Some((Err(e), None));
+                    vec![]
+                }
+            })
+            .collect();
         let writes: Vec<DocWrite> = pending.iter().map(|(_, w, _, _, _)| w.clone()).collect();
         let outcomes = if writes.is_empty() { vec![] } else { self.storage.commit_docs(&writes).await? };
         for ((i, write, mut doc, heads, size), outcome) in pending.into_iter().zip(outcomes) {
@@ -231,6 +224,100 @@ impl SyncService {
         };
         counter.fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// The server's copy of a document: loaded, its `seq` and stored bytes.
+pub(crate) type Loaded = (AutoCommit, u64, u64);
+
+/// Applies a push to the server's copy (`current`) and checks it, without
+/// committing: what to answer, or what to write. No I/O: runs on any core.
+fn prepare(ctx: &Context<'_>, push: &DocPush, changes: &[Change], current: Option<Loaded>) -> Prepared {
+    let heads = from_wire(&push.heads);
+    let (mut doc, before, expected, stored_bytes) = match current {
+        Some((doc, seq, bytes)) => (doc.clone(), Some(doc), Some(seq), bytes),
+        None => (AutoCommit::new(), None, None, 0),
+    };
+    let new: Vec<Change> = changes.iter().filter(|c| doc.get_change_by_hash(&c.hash()).is_none()).cloned().collect();
+    if new.is_empty() {
+        return Prepared::Done(ack(&push.id, &mut doc, &heads));
+    }
+    let added: u64 = new.iter().map(|c| c.raw_bytes().len() as u64).sum();
+    if stored_bytes + added > ctx.limits.max_doc_bytes {
+        return Prepared::Done(Err(refuse(
+            ErrorCode::TooLarge,
+            format!("the document would grow beyond {} bytes", ctx.limits.max_doc_bytes),
+        )));
+    }
+    if let Err(e) = untrusted::apply_changes(&mut doc, new.clone()) {
+        return Prepared::Done(Err(malformed(e)));
+    }
+    if !doc.get_missing_deps(&[]).is_empty() {
+        return Prepared::Done(Err(refuse(
+            ErrorCode::MissingDeps,
+            "the server lacks earlier changes of this document",
+        )));
+    }
+    match build_write(ctx, push.kind, &push.id, before.as_ref(), &doc, expected, &new) {
+        Ok(write) => Prepared::Write { write: Box::new(write), doc: Box::new(doc), heads, size: stored_bytes + added },
+        Err(e) => Prepared::Done(Err(e)),
+    }
+}
+
+/// Checks what `ctx.who` may write (the server's copy `before`, with `new`
+/// applied, is `after`) and builds the write with its audit line.
+fn build_write(
+    ctx: &Context<'_>,
+    kind: DocKind,
+    id: &str,
+    before: Option<&AutoCommit>,
+    after: &AutoCommit,
+    expected_seq: Option<u64>,
+    new: &[Change],
+) -> Result<DocWrite, ServerError> {
+    let accepted = duty::check(kind, id, before, after, ctx)?;
+    let hashes: Vec<String> = new.iter().map(|c| hex::encode(c.hash().0)).collect();
+    let mut detail = hashes.join(",");
+    if !accepted.amended.is_empty() {
+        detail = format!("amended {}; {detail}", accepted.amended.join(","));
+    }
+    Ok(DocWrite {
+        id: id.to_owned(),
+        kind,
+        grid: accepted.grid,
+        departments: accepted.departments,
+        status: accepted.status,
+        expected_seq,
+        changes: new.iter().map(|c| (c.hash().0, c.raw_bytes().to_vec())).collect(),
+        blobs: accepted.blobs,
+        receipts: accepted.receipts,
+        audit: super::audit::entry_at(ctx.now, &Actor::from(ctx.who), "push", id, &detail),
+    })
+}
+
+/// Runs `f` over `items` on every core (scoped threads inside the blocking
+/// section of a multi-threaded runtime), keeping their order; on one core,
+/// or a single-threaded runtime (simulations), in place.
+fn on_every_core<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let multi = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if cores < 2 || items.len() < 8 || !multi {
+        return items.into_iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(cores);
+    let mut parts: Vec<Vec<T>> = Vec::new();
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        parts.push(items.by_ref().take(chunk).collect());
+    }
+    let f = &f;
+    tokio::task::block_in_place(|| {
+        std::thread::scope(|s| {
+            let handles: Vec<_> =
+                parts.into_iter().map(|part| s.spawn(move || part.into_iter().map(f).collect::<Vec<R>>())).collect();
+            handles.into_iter().flat_map(|h| h.join().expect("a preparation thread panicked")).collect()
+        })
+    })
 }
 
 pub(crate) fn malformed(e: gridpatrol_core::model::DocumentError) -> ServerError {

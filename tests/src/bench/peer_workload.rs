@@ -122,7 +122,9 @@ pub async fn run(n: usize, k: usize) -> PeerWorkload {
     let t = Instant::now();
     let ids: Vec<String> = (0..n).map(|i| record(&a, i)).collect();
     let create_ms = ms(t.elapsed());
+    let profiler = server.profile_hook();
     let r = a.sync().await;
+    drop(profiler);
     assert!(r.failures.is_empty(), "{:?}", r.failures);
     let upload_ms = ms(t.elapsed());
     let w1 = server.wire();

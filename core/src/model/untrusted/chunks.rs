@@ -37,6 +37,28 @@ impl ChunkKind {
     }
 }
 
+/// Splits `bytes` (chunks back to back, as the device stores a document it
+/// made or fetched) into its chunks, if every one is a change, plain or
+/// compressed; `None` if any is not (a compacted document) or the framing
+/// is broken. Only frames: the chunks are parsed by whoever reads them.
+pub fn split_changes(bytes: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut r = Reader::new(bytes);
+    let mut out = Vec::new();
+    while !r.is_empty() {
+        let start = r.position();
+        if r.take(4).ok()? != MAGIC {
+            return None;
+        }
+        r.take(4).ok()?;
+        if !matches!(ChunkKind::from_byte(r.byte().ok()?)?, ChunkKind::Change | ChunkKind::CompressedChange) {
+            return None;
+        }
+        r.prefixed().ok()?;
+        out.push(&bytes[start..r.position()]);
+    }
+    Some(out)
+}
+
 /// Hashes, actors and dependencies beyond these counts are hostile.
 const MAX_DEPS: u64 = 4096;
 const MAX_ACTORS: u64 = 4096;

@@ -22,7 +22,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use automerge::sync::{ChunkList, Message, State, SyncDoc};
 use automerge::{AutoCommit, Change};
 
-pub use chunks::{ChunkKind, sanitize};
+pub use chunks::{ChunkKind, sanitize, split_changes};
 
 use super::DocumentError;
 
