@@ -91,9 +91,14 @@ pub async fn serve_service(
     let api = Arc::new(http::Api { service, trusted_proxies: settings.trusted_proxies.clone() });
     let app = http::router(api, limits)
         // Bodies above 1 KiB travel gzip'd both ways (photos excepted); the
-        // body limits apply to the decompressed size.
+        // body limits apply to the decompressed size. Fastest level, as the
+        // devices use: an end-of-day pull is CPU-bound, not link-bound.
         .layer(tower_http::decompression::RequestDecompressionLayer::new())
-        .layer(tower_http::compression::CompressionLayer::new().compress_when(http::compress_when()))
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .quality(tower_http::CompressionLevel::Fastest)
+                .compress_when(http::compress_when()),
+        )
         .layer(tower_http::trace::TraceLayer::new_for_http());
     let net_limits = net::NetLimits {
         max_connections: settings.max_connections,

@@ -20,6 +20,10 @@ pub struct PeerWorkload {
     pub n: usize,
     pub create_ms: f64,
     pub upload_ms: f64,
+    /// Upload with the device's automatic sync running while it creates
+    /// (as the app does online, and as automerge-repo's client does): first
+    /// create → all N acknowledged, on a server of its own.
+    pub upload_live_ms: f64,
     pub upload_tcp_bytes: u64,
     pub server_peak_rss_phase1: u64,
     pub reconnect_k: usize,
@@ -111,6 +115,36 @@ fn record(dev: &TestDevice, i: usize) -> String {
     s.create_case(&actor, new).unwrap().case.id
 }
 
+/// Phase 1 again, the way the app works online: the automatic sync (no
+/// debounce) runs while the records are created on another thread, and
+/// the clock stops when the server has acknowledged all N.
+async fn live_upload(n: usize) -> f64 {
+    use gridpatrol_core::store::SyncBookkeeping;
+    use gridpatrol_core::sync::auto::{AutoSync, Hooks, default_connect};
+    use gridpatrol_core::sync::schedule::ScheduleSettings;
+
+    let server = ServerProc::start().await;
+    let dev = std::sync::Arc::new(TestDevice::login_at(&server.url, "admin").await);
+    let settings =
+        ScheduleSettings { periodic_ms: 3_600_000, debounce_ms: 0, first_backoff_ms: 50, max_backoff_ms: 500 };
+    let auto = AutoSync::start(dev.store.clone(), settings, default_connect(), Hooks::default());
+    let t = Instant::now();
+    let (d, a) = (dev.clone(), auto.clone());
+    tokio::task::spawn_blocking(move || {
+        for i in 0..n {
+            record(&d, i);
+            a.saved();
+        }
+    })
+    .await
+    .expect("creating thread");
+    auto.run_now().await.expect("the last automatic sync succeeds");
+    let took = ms(t.elapsed());
+    let user = dev.session.user.id.clone();
+    assert!(dev.store().dirty_docs_of(&user).unwrap().is_empty(), "every record acknowledged");
+    took
+}
+
 /// Runs the three phases once.
 pub async fn run(n: usize, k: usize) -> PeerWorkload {
     let server = ServerProc::start().await;
@@ -168,6 +202,7 @@ pub async fn run(n: usize, k: usize) -> PeerWorkload {
         n,
         create_ms,
         upload_ms,
+        upload_live_ms: live_upload(n).await,
         upload_tcp_bytes: (w1.0 - w0.0) + (w1.1 - w0.1),
         server_peak_rss_phase1: rss1,
         reconnect_k: k,
