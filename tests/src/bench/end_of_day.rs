@@ -44,6 +44,12 @@ pub async fn run(devices: usize, cases: usize, photos_per_case: usize) -> EndOfD
 /// a new SQLite file; a PostgreSQL URL: an empty database).
 pub async fn run_on(db_url: Option<String>, devices: usize, cases: usize, photos_per_case: usize) -> EndOfDay {
     let server = ServerProc::start_on(db_url).await;
+    storm_on(&server, devices, cases, photos_per_case).await
+}
+
+/// The return itself against a running `server`: devices log in, work
+/// offline, then all sync at once; every document and photo is checked.
+pub async fn storm_on(server: &ServerProc, devices: usize, cases: usize, photos_per_case: usize) -> EndOfDay {
     let workers: Vec<String> = (1..=13).map(|i| format!("worker{i}")).collect();
     let logins = (0..devices).map(|d| TestDevice::login_at(&server.url, &workers[d % workers.len()]));
     // A few at a time: each login hashes a password on the server.
@@ -95,7 +101,7 @@ pub async fn run_on(db_url: Option<String>, devices: usize, cases: usize, photos
     drop(profiler);
     let wire1 = server.wire();
     let peak = server.peak_rss();
-    let lost = verify(&server, &fleet).await;
+    let lost = verify(server, &fleet).await;
     let docs = devices * (cases + 1);
     EndOfDay {
         devices,

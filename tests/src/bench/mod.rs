@@ -5,6 +5,7 @@
 //! scenario checks that nothing was lost before it reports.
 
 pub mod end_of_day;
+pub mod memory;
 pub mod peer_workload;
 pub mod peers;
 pub mod photos;

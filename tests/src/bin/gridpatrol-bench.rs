@@ -6,7 +6,8 @@
 //! N` (with 3 photos per case, default 20), `--runs R` (default 3),
 //! `--n N` / `--k K` (peer workload, default 1000 / 10), `--peer-runs R`,
 //! `--no-peers`, `--out DIR` (default target/bench), `--smoke` (tiny sizes,
-//! correctness only), `--only eod,reconnect,peers` (sections to run),
+//! correctness only), `--only eod,reconnect,memory,peers` (sections to
+//! run), `--memory-docs N` (documents stored for the memory section),
 //! `--pg URL` (the end-of-day return on PostgreSQL too; default
 //! `$GRIDPATROL_TEST_PG_URL` when set), `--baseline FILE` (the results.json
 //! of an older build's end-of-day run on this machine, shown beside ours
@@ -34,6 +35,7 @@ struct Args {
     peers: bool,
     out: PathBuf,
     reconnect_docs: usize,
+    memory_docs: usize,
     only: Vec<String>,
     pg: Option<String>,
     baseline: Option<PathBuf>,
@@ -56,6 +58,7 @@ fn args() -> Args {
         peers: true,
         out: PathBuf::from("target/bench"),
         reconnect_docs: 10_000,
+        memory_docs: 100_000,
         only: vec![],
         pg: std::env::var("GRIDPATROL_TEST_PG_URL").ok(),
         baseline: None,
@@ -71,6 +74,7 @@ fn args() -> Args {
             "--k" => a.k = num(),
             "--peer-runs" => a.peer_runs = num(),
             "--reconnect-docs" => a.reconnect_docs = num(),
+            "--memory-docs" => a.memory_docs = num(),
             "--no-peers" => a.peers = false,
             "--only" => a.only = it.next().expect("sections").split(',').map(str::to_owned).collect(),
             "--pg" => a.pg = Some(it.next().expect("a PostgreSQL URL")),
@@ -78,7 +82,8 @@ fn args() -> Args {
             "--baseline" => a.baseline = Some(PathBuf::from(it.next().expect("a results.json"))),
             "--out" => a.out = PathBuf::from(it.next().expect("a folder")),
             "--smoke" => {
-                (a.devices, a.photo_devices, a.runs, a.n, a.k, a.peers, a.reconnect_docs) = (4, 2, 1, 50, 5, false, 200)
+                (a.devices, a.photo_devices, a.runs, a.n, a.k, a.peers, a.reconnect_docs, a.memory_docs) =
+                    (4, 2, 1, 50, 5, false, 200, 300)
             }
             other => panic!("unknown option {other}"),
         }
@@ -142,6 +147,26 @@ async fn main() -> anyhow::Result<()> {
             rec.push(json!({"docs": docs, "edits": edits, "runs": rows}));
         }
         all["reconnect"] = json!(rec);
+        save(&md, &all)?;
+    }
+
+    // 4 (run before the peers, whose install may fail). Memory with many
+    // documents stored.
+    if a.runs("memory") {
+        eprintln!("memory: {} stored documents, {} devices…", a.memory_docs, a.devices);
+        let r = gridpatrol_tests::bench::memory::run(a.memory_docs, a.devices).await;
+        md.push_str(&format!(
+            "\n## 4. Memory with {} documents stored ({} devices return at once)\n\n| at rest after start | peak during the return | at rest after | return took | doc cache setting | seeding took |\n|---|---|---|---|---|---|\n| {} | {} | {} | {:.2} s | {} | {:.1} s |\n",
+            r.stored_docs,
+            r.storm_devices,
+            mib(r.rss_at_rest as f64),
+            mib(r.rss_peak_storm as f64),
+            mib(r.rss_after as f64),
+            r.storm_ms / 1000.0,
+            mib(r.doc_cache_bytes as f64),
+            r.seed_ms / 1000.0,
+        ));
+        all["memory"] = serde_json::to_value(&r)?;
         save(&md, &all)?;
     }
 
