@@ -2,6 +2,7 @@
 import type { Location } from "./Location";
 import type { NewEvent } from "./NewEvent";
 import type { PhotoPick } from "./PhotoPick";
+import type { PhotoRef } from "./PhotoRef";
 import type { Severity } from "./Severity";
 
 /**
@@ -33,4 +34,9 @@ at: number | null,
  * Cases this one relates to (the duplicate hint showed them and the
  * worker reported anyway); kept in `links.related`.
  */
-related: Array<string>, };
+related: Array<string>, 
+/**
+ * Photos whose bytes are elsewhere (already on the server, e.g. the
+ * same evidence as another case), linked by reference.
+ */
+linked_photos?: Array<PhotoRef>, };
