@@ -102,6 +102,7 @@ fn case_on(grid: &str, patrol: &str) -> NewCase {
         history: vec![],
         at: None,
         related: vec![],
+        linked_photos: vec![],
     }
 }
 

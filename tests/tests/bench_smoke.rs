@@ -18,8 +18,8 @@ async fn benchmark_scenarios_run_and_lose_nothing() {
     let r = peer_workload::run(20, 3).await;
     assert_eq!(r.fetch_bad_docs, 0, "{r:?}");
     assert!(r.upload_live_ms > 0.0, "{r:?}");
+    assert!(r.upload_tcp_bytes > 0 && r.fetch_tcp_bytes > 0);
 
     let r = memory::run(300, 3).await;
     assert!(r.rss_at_rest > 0 && r.rss_peak_storm > 0 && r.rss_after > 0, "{r:?}");
-    assert!(r.upload_tcp_bytes > 0 && r.fetch_tcp_bytes > 0);
 }

@@ -63,10 +63,13 @@ fn load_uncached(conn: &Connection, id: &str, actor: &ActorId) -> Result<Option<
     Ok(Some(doc.with_actor(actor.clone())))
 }
 
+/// Raw change chunks and the heads they lead to.
+pub type RawChanges = (Vec<Vec<u8>>, Vec<ChangeHash>);
+
 /// A document's whole history as stored, split into its changes, with its
 /// stored heads — without loading it — if it is stored as changes only (as
 /// made or fetched, not yet compacted); `None` otherwise.
-pub fn raw_changes(conn: &Connection, id: &str) -> Result<Option<(Vec<Vec<u8>>, Vec<ChangeHash>)>, StoreError> {
+pub fn raw_changes(conn: &Connection, id: &str) -> Result<Option<RawChanges>, StoreError> {
     let Some((mut bytes, heads)) = conn
         .prepare_cached("SELECT snapshot, heads FROM docs WHERE id = ?1")?
         .query_row([id], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?)))
