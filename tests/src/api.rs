@@ -21,7 +21,12 @@ pub struct Answer {
 impl Api {
     /// A client for the server at `base` (its root URL).
     pub fn new(base: &str) -> Self {
-        Api { http: reqwest::Client::new(), url: format!("{base}/v1") }
+        // A fresh connection per request: a refusal sent before the body
+        // was read (413) closes its connection, and a pooled one picked
+        // for the next request in that instant fails with
+        // IncompleteMessage (seen once in a full run).
+        let http = reqwest::Client::builder().pool_max_idle_per_host(0).build().expect("an HTTP client");
+        Api { http, url: format!("{base}/v1") }
     }
 
     /// Sends a request and reads the whole answer.
