@@ -47,29 +47,19 @@ pub fn load(conn: &Connection, cache: &DocCache, id: &str, actor: &ActorId) -> R
 }
 
 fn load_uncached(conn: &Connection, id: &str, actor: &ActorId) -> Result<Option<AutoCommit>, StoreError> {
-    let Some(mut bytes) = conn
-        .prepare_cached("SELECT snapshot FROM docs WHERE id = ?1")?
-        .query_row([id], |r| r.get::<_, Vec<u8>>(0))
-        .optional()?
-    else {
-        return Ok(None);
-    };
-    let mut stmt = conn.prepare_cached("SELECT data FROM doc_chunks WHERE doc_id = ?1 ORDER BY seq")?;
-    let mut rows = stmt.query([id])?;
-    while let Some(row) = rows.next()? {
-        bytes.extend_from_slice(row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?);
-    }
-    let doc = crate::model::untrusted::load(&bytes, &mut crate::model::untrusted::Budget::trusted())?;
+    let Some(stored) = stored_bytes(conn, id)? else { return Ok(None) };
+    let doc = crate::model::untrusted::load(&stored.bytes, &mut crate::model::untrusted::Budget::trusted())?;
     Ok(Some(doc.with_actor(actor.clone())))
 }
 
-/// Raw change chunks and the heads they lead to.
-pub type RawChanges = (Vec<Vec<u8>>, Vec<ChangeHash>);
+/// A document as stored: its snapshot followed by its chunks (loading the
+/// concatenation gives the document), and its stored heads, encoded.
+struct Stored {
+    bytes: Vec<u8>,
+    heads: Vec<u8>,
+}
 
-/// A document's whole history as stored, split into its changes, with its
-/// stored heads — without loading it — if it is stored as changes only (as
-/// made or fetched, not yet compacted); `None` otherwise.
-pub fn raw_changes(conn: &Connection, id: &str) -> Result<Option<RawChanges>, StoreError> {
+fn stored_bytes(conn: &Connection, id: &str) -> Result<Option<Stored>, StoreError> {
     let Some((mut bytes, heads)) = conn
         .prepare_cached("SELECT snapshot, heads FROM docs WHERE id = ?1")?
         .query_row([id], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?)))
@@ -82,8 +72,19 @@ pub fn raw_changes(conn: &Connection, id: &str) -> Result<Option<RawChanges>, St
     while let Some(row) = rows.next()? {
         bytes.extend_from_slice(row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?);
     }
-    Ok(crate::model::untrusted::split_changes(&bytes)
-        .map(|chunks| (chunks.into_iter().map(<[u8]>::to_vec).collect(), decode_heads(&heads))))
+    Ok(Some(Stored { bytes, heads }))
+}
+
+/// Raw change chunks and the heads they lead to.
+pub type RawChanges = (Vec<Vec<u8>>, Vec<ChangeHash>);
+
+/// A document's whole history as stored, split into its changes, with its
+/// stored heads — without loading it — if it is stored as changes only (as
+/// made or fetched, not yet compacted); `None` otherwise.
+pub fn raw_changes(conn: &Connection, id: &str) -> Result<Option<RawChanges>, StoreError> {
+    let Some(stored) = stored_bytes(conn, id)? else { return Ok(None) };
+    Ok(crate::model::untrusted::split_changes(&stored.bytes)
+        .map(|chunks| (chunks.into_iter().map(<[u8]>::to_vec).collect(), decode_heads(&stored.heads))))
 }
 
 /// The heads the device has persisted for a document.

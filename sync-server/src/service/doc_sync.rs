@@ -15,9 +15,10 @@ use gridpatrol_core::sync::wire::{DocSyncMessage, DocSyncRequest, DocSyncRespons
 use serde_bytes::ByteBuf;
 
 use super::audit::Actor;
-use super::push::malformed;
+use super::push::{build_write, malformed};
 use super::{SyncService, check_request};
 use crate::auth::AuthUser;
+use crate::duty::Context;
 use crate::error::{ServerError, refuse};
 use crate::storage::CommitOutcome;
 
@@ -82,7 +83,9 @@ impl SyncService {
                 if stored_bytes + added > self.limits.max_doc_bytes {
                     return Ok(Err(refuse(ErrorCode::TooLarge, "the document would grow beyond its limit")));
                 }
-                let write = match self.checked_write(who, m.kind, &m.id, before.as_ref(), &doc, expected, &new).await? {
+                let (_, reference) = self.reference().await?;
+                let ctx = Context { who, reference: &reference, now: self.now(), limits: self.limits() };
+                let write = match build_write(&ctx, m.kind, &m.id, before.as_ref(), &doc, expected, &new) {
                     Ok(w) => w,
                     Err(e) => return Ok(Err(e)),
                 };

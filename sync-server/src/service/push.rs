@@ -19,7 +19,7 @@ use super::audit::Actor;
 use crate::auth::AuthUser;
 use crate::duty::{self, Context};
 use crate::error::{ServerError, refuse};
-use crate::storage::{CommitOutcome, CommitRef, DocWrite};
+use crate::storage::{CommitOutcome, CommitRef, DocMeta, DocWrite};
 
 /// Commit attempts when other writers race on the same document.
 const COMMIT_ATTEMPTS: usize = 8;
@@ -44,12 +44,19 @@ enum Prepared {
 impl SyncService {
     /// Loads the server's copy of a document.
     pub(crate) async fn load(&self, id: &str) -> Result<Option<Loaded>, ServerError> {
-        let Some(meta) = self.storage.doc_metas(std::slice::from_ref(&id.to_owned())).await?.pop() else {
-            return Ok(None);
-        };
-        if let Some(doc) = self.docs.get(id, meta.seq) {
+        match self.storage.doc_metas(std::slice::from_ref(&id.to_owned())).await?.pop() {
+            Some(meta) => self.load_at(&meta).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Loads a document whose metadata was just read: from the cache if it
+    /// holds it at that `seq`, else from storage (and caches it).
+    async fn load_at(&self, meta: &DocMeta) -> Result<Option<Loaded>, ServerError> {
+        if let Some(doc) = self.docs.get(&meta.id, meta.seq) {
             return Ok(Some((doc, meta.seq, meta.bytes)));
         }
+        let id = meta.id.as_str();
         let Some(stored) = self.storage.load_doc(id).await? else { return Ok(None) };
         self.stats.docs_loaded.fetch_add(1, Ordering::Relaxed);
         let doc = untrusted::load(&stored.bytes, &mut Budget::trusted()).map_err(|e| {
@@ -68,17 +75,9 @@ impl SyncService {
             return Ok(out);
         }
         for meta in self.storage.doc_metas(ids).await? {
-            let doc = match self.docs.get(&meta.id, meta.seq) {
-                Some(doc) => doc,
-                None => match self.load(&meta.id).await? {
-                    Some((doc, seq, bytes)) => {
-                        out.insert(meta.id.clone(), (doc, seq, bytes));
-                        continue;
-                    }
-                    None => continue,
-                },
-            };
-            out.insert(meta.id.clone(), (doc, meta.seq, meta.bytes));
+            if let Some(loaded) = self.load_at(&meta).await? {
+                out.insert(meta.id, loaded);
+            }
         }
         Ok(out)
     }
@@ -108,24 +107,6 @@ impl SyncService {
         Ok(prepare(&ctx, push, changes, current))
     }
 
-    /// Checks what `who` may write (the server's copy `before`, with `new`
-    /// applied, is `after`) and builds the write with its audit line.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) async fn checked_write(
-        &self,
-        who: &AuthUser,
-        kind: DocKind,
-        id: &str,
-        before: Option<&AutoCommit>,
-        after: &AutoCommit,
-        expected_seq: Option<u64>,
-        new: &[Change],
-    ) -> Result<Result<DocWrite, ServerError>, ServerError> {
-        let (_, reference) = self.reference().await?;
-        let ctx = Context { who, reference: &reference, now: self.now(), limits: &self.limits };
-        Ok(build_write(&ctx, kind, id, before, after, expected_seq, new))
-    }
-
     /// Applies pushed documents: all prepared first (the server's copies
     /// read with one query, the checks run on every core), then committed
     /// in one transaction; documents another writer changed meanwhile are
@@ -137,15 +118,15 @@ impl SyncService {
             pushes.iter().zip(&parsed).filter(|(_, c)| c.is_ok()).map(|(p, _)| p.id.clone()).collect();
         let mut current = self.load_many(&ids).await?;
         let (_, reference) = self.reference().await?;
-        let work: Vec<(usize, Vec<Change>, Option<Loaded>)> = parsed
+        let work: Vec<(usize, &[Change], Option<Loaded>)> = parsed
             .iter()
             .enumerate()
-            .filter_map(|(i, c)| c.as_ref().ok().map(|c| (i, c.clone(), current.remove(&pushes[i].id))))
+            .filter_map(|(i, c)| c.as_ref().ok().map(|c| (i, c.as_slice(), current.remove(&pushes[i].id))))
             .collect();
         let (now, limits) = (self.now(), self.limits);
         let prepared = on_every_core(work, |(i, changes, loaded)| {
             let ctx = Context { who, reference: &reference, now, limits: &limits };
-            (i, prepare(&ctx, &pushes[i], &changes, loaded))
+            (i, prepare(&ctx, &pushes[i], changes, loaded))
         });
         let mut results: Vec<Option<Answer>> = vec![None; pushes.len()];
         let mut pending = Vec::new();
@@ -265,7 +246,7 @@ fn prepare(ctx: &Context<'_>, push: &DocPush, changes: &[Change], current: Optio
 
 /// Checks what `ctx.who` may write (the server's copy `before`, with `new`
 /// applied, is `after`) and builds the write with its audit line.
-fn build_write(
+pub(crate) fn build_write(
     ctx: &Context<'_>,
     kind: DocKind,
     id: &str,
