@@ -154,7 +154,27 @@ fn bad_input_is_refused_and_nothing_changes() {
         ..new_case(&e.grid, "E0201")
     };
     assert_eq!(e.store.create_case(&e.worker, with_missing_photo).unwrap_err().code(), "not_found");
+    // A photo linked by reference must be well formed and the reporter's.
+    let linked = |added_by: &str, hash: String| gridpatrol_core::model::PhotoRef {
+        thumb: hash.clone(),
+        original_sha256: hash.clone(),
+        hash,
+        role: PhotoRole::Before,
+        width: 640,
+        height: 480,
+        bytes: 1000,
+        captured_at: None,
+        gps_lat: None,
+        gps_lon: None,
+        added_by: added_by.into(),
+        added_at: 0,
+    };
+    for bad in [linked("someone-else", "ab".repeat(32)), linked(&e.worker.user_id, "AB".repeat(32))] {
+        let new = NewCase { linked_photos: vec![bad], ..new_case(&e.grid, "E0201") };
+        assert_eq!(e.store.create_case(&e.worker, new).unwrap_err().code(), "invalid");
+    }
     assert_eq!(e.store.list_cases(&CaseFilter::default(), now_ms()).unwrap().total, 0);
+    assert!(e.store.dirty_docs().unwrap().is_empty(), "nothing was written");
     let d = e.store.create_case(&e.worker, new_case(&e.grid, "E0201")).unwrap();
     let err = e.store.append_event(&e.worker, &d.case.id, step(EventKind::Closed)).unwrap_err();
     assert_eq!(err.code(), "not_allowed_in_state");

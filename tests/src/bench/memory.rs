@@ -96,6 +96,7 @@ pub async fn run(docs: usize, devices: usize) -> MemoryBound {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let rss_at_rest = server.rss();
     let storm = super::end_of_day::storm_on(&server, devices, 40, 0).await;
+    assert_eq!(storm.lost, 0, "documents lost in the storm: {storm:?}");
     tokio::time::sleep(Duration::from_secs(2)).await;
     MemoryBound {
         stored_docs: docs,
