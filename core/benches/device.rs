@@ -1,7 +1,8 @@
 //! Device micro-benchmarks (criterion): saving a case with its first event,
 //! appending an event, listing the first page of 100,000 cases with a
 //! filter, and ingesting a 9-megapixel phone photo. Targets in DESIGN.md:
-//! < 2 ms, < 1 ms, < 20 ms, < 300 ms (medians).
+//! < 2 ms, < 1 ms, < 20 ms, < 300 ms (medians). What a pull costs is in
+//! `benches/pull.rs`.
 //!
 //! Run: `cargo bench -p gridpatrol-core --bench device`.
 

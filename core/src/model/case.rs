@@ -9,13 +9,14 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::Role;
+use super::hydrate::hydrate_struct;
 use crate::time::Millis;
 
 /// The current document schema version of cases.
 pub const CASE_SCHEMA: u64 = 1;
 
 /// A problem found on patrol and everything that happened to it.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Serialize, Deserialize, TS)]
 pub struct Case {
     pub schema: u64,
     pub id: String,
@@ -56,7 +57,7 @@ impl Case {
 
 /// Where a case is. Coordinates are WGS-84 as captured; conversion to
 /// GCJ-02 happens only for display on Chinese base maps.
-#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Default, Reconcile, Serialize, Deserialize, TS)]
 pub struct Location {
     pub lat: Option<f64>,
     pub lon: Option<f64>,
@@ -115,7 +116,7 @@ pub enum PhotoRole {
 
 /// A photo attached to a case. The bytes live in the blob store, addressed
 /// by `hash`; the document holds only this reference.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Serialize, Deserialize, TS)]
 pub struct PhotoRef {
     /// SHA-256 (hex) of the stored, re-encoded JPEG.
     pub hash: String,
@@ -138,7 +139,7 @@ pub struct PhotoRef {
 }
 
 /// Other records a case relates to.
-#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Default, Reconcile, Serialize, Deserialize, TS)]
 pub struct Links {
     /// The patrol on which it was found.
     pub patrol: Option<String>,
@@ -206,7 +207,7 @@ impl EventKind {
 }
 
 /// One entry of a case's log. Events are immutable once written.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Serialize, Deserialize, TS)]
 pub struct CaseEvent {
     pub id: String,
     pub kind: EventKind,
@@ -237,3 +238,37 @@ pub struct LocationFix {
     pub source: LocationSource,
     pub at: Millis,
 }
+
+// One pass over each map when reading (see `super::hydrate`).
+hydrate_struct!(Case {
+    schema,
+    id,
+    grid,
+    category,
+    title,
+    description,
+    location,
+    severity,
+    reporter,
+    created_at,
+    photos: map,
+    links,
+    events: map,
+});
+hydrate_struct!(Location { lat, lon, accuracy_m, source, street, address });
+hydrate_struct!(PhotoRef {
+    hash,
+    original_sha256,
+    thumb,
+    role,
+    width,
+    height,
+    bytes,
+    captured_at,
+    gps_lat,
+    gps_lon,
+    added_by,
+    added_at
+});
+hydrate_struct!(Links { patrol, related });
+hydrate_struct!(CaseEvent { id, kind, actor, role, at, after, note, photos, department });

@@ -4,6 +4,7 @@
 mod case;
 mod category;
 mod document;
+mod hydrate;
 mod map;
 mod org;
 mod patrol;

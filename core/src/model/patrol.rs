@@ -7,6 +7,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::hydrate::hydrate_struct;
 use crate::time::Millis;
 
 /// The current document schema version of patrols.
@@ -49,7 +50,7 @@ impl PatrolKind {
 /// per member, all with the same `team_code`: each member writes only their
 /// own document, so nobody can touch another member's track. The starter's
 /// document is the team's (its id is the team id); see [`super::team`].
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Serialize, Deserialize, TS)]
 pub struct Patrol {
     pub schema: u64,
     pub id: String,
@@ -88,7 +89,7 @@ pub struct Patrol {
 }
 
 /// A recorded position.
-#[derive(Debug, Clone, Copy, PartialEq, Reconcile, Hydrate, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Reconcile, Serialize, Deserialize, TS)]
 pub struct TrackPoint {
     pub at: Millis,
     pub lat: f64,
@@ -97,7 +98,7 @@ pub struct TrackPoint {
 }
 
 /// A street ticked off the checklist.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Reconcile, Serialize, Deserialize, TS)]
 pub struct StreetCheck {
     pub checked_at: Millis,
     pub by: String,
@@ -115,3 +116,25 @@ pub struct PatrolSummary {
     /// Cases found on this patrol that were handled on the spot.
     pub cases_handled: u32,
 }
+
+// One pass over each map, and over the track, when reading (see
+// `super::hydrate`).
+hydrate_struct!(Patrol {
+    schema,
+    id,
+    kind,
+    grid,
+    team,
+    team_code = Default::default(),
+    lead = Default::default(),
+    started_by,
+    started_at,
+    ended_at,
+    closed_at = Default::default(),
+    track: list,
+    streets: map,
+    cases: map,
+    note,
+});
+hydrate_struct!(TrackPoint { at, lat, lon, accuracy_m });
+hydrate_struct!(StreetCheck { checked_at, by, note });

@@ -169,8 +169,9 @@ pub fn list_cases(
     now: Millis,
 ) -> Result<CasePage, StoreError> {
     let (filter, args) = case_filter(viewer, f, now);
-    let total: u32 =
-        conn.query_row(&format!("SELECT COUNT(*) FROM cases c {filter}"), params_from_iter(args.iter()), |r| r.get(0))?;
+    let total: u32 = conn
+        .prepare_cached(&format!("SELECT COUNT(*) FROM cases c {filter}"))?
+        .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
     let limit = f.limit.unwrap_or(50).clamp(1, 500);
     let offset = f.offset.unwrap_or(0);
     let sql = format!(
@@ -284,7 +285,8 @@ fn case_item(r: &Row<'_>, now: Millis) -> rusqlite::Result<CaseListItem> {
 
 /// Whether a document and all its blobs are confirmed by the server.
 pub fn is_synced(conn: &Connection, id: &str) -> Result<bool, StoreError> {
-    Ok(conn.query_row(&format!("SELECT {SYNCED_SQL} FROM (SELECT ?1 AS id) c"), [id], |r| r.get(0))?)
+    let sql = format!("SELECT {SYNCED_SQL} FROM (SELECT ?1 AS id) c");
+    Ok(conn.prepare_cached(&sql)?.query_row([id], |r| r.get(0))?)
 }
 
 /// Per-grid figures for the overview, from the index alone.

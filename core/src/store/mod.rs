@@ -80,6 +80,9 @@ pub struct DeviceStore {
     viewer: Option<Viewer>,
 }
 
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE: usize = 256;
+
 impl DeviceStore {
     /// Opens (creating and migrating if needed) the store at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
@@ -119,6 +122,9 @@ impl DeviceStore {
 
     fn init(mut conn: Connection, durability: Durability, clock: Clock) -> Result<Self, StoreError> {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Room for every statement the store prepares (rusqlite keeps 16,
+        // fewer than one report uses, so each write parsed SQL again).
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let sync = match durability {
             Durability::Full => "FULL",
             Durability::Normal => "NORMAL",

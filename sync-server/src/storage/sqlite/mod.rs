@@ -40,6 +40,8 @@ const READER_CACHE_KIB: i64 = 2 << 10;
 
 fn configure(conn: &Connection, durable: bool, cache_kib: i64) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    // Every statement the storage prepares stays prepared (rusqlite keeps 16).
+    conn.set_prepared_statement_cache_capacity(128);
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", if durable { "FULL" } else { "OFF" })?;
     conn.pragma_update(None, "cache_size", -cache_kib)?;
