@@ -270,5 +270,5 @@ hydrate_struct!(PhotoRef {
     added_by,
     added_at
 });
-hydrate_struct!(Links { patrol, related });
-hydrate_struct!(CaseEvent { id, kind, actor, role, at, after, note, photos, department });
+hydrate_struct!(Links { patrol, related: list });
+hydrate_struct!(CaseEvent { id, kind, actor, role, at, after: list, note, photos: list, department });

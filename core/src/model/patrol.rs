@@ -124,7 +124,7 @@ hydrate_struct!(Patrol {
     id,
     kind,
     grid,
-    team,
+    team: list,
     team_code = Default::default(),
     lead = Default::default(),
     started_by,

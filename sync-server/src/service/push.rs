@@ -35,10 +35,11 @@ pub(crate) struct Pushed {
 /// A push's answer and, if it was written, the commit.
 type Answer = (Result<DocAck, ServerError>, Option<CommitRef>);
 
-/// A push after preparation: answered already, or waiting to be written.
+/// A push after preparation: answered already, or waiting to be written
+/// (with its answer once written, and the document to keep in the cache).
 enum Prepared {
     Done(Result<DocAck, ServerError>),
-    Write { write: Box<DocWrite>, doc: Box<AutoCommit>, heads: Vec<ChangeHash>, size: u64 },
+    Write { write: Box<DocWrite>, ack: Result<DocAck, ServerError>, hot: Option<Box<AutoCommit>>, size: u64 },
 }
 
 impl SyncService {
@@ -133,7 +134,7 @@ impl SyncService {
         for (i, p) in prepared {
             match p {
                 Prepared::Done(r) => results[i] = Some((r, None)),
-                Prepared::Write { write, doc, heads, size } => pending.push((i, *write, *doc, heads, size)),
+                Prepared::Write { write, ack, hot, size } => pending.push((i, *write, ack, hot, size)),
             }
         }
         let parsed: Vec<Vec<Change>> = parsed
@@ -149,12 +150,12 @@ impl SyncService {
             .collect();
         let writes: Vec<DocWrite> = pending.iter().map(|(_, w, _, _, _)| w.clone()).collect();
         let outcomes = if writes.is_empty() { vec![] } else { self.storage.commit_docs(&writes).await? };
-        for ((i, write, mut doc, heads, size), outcome) in pending.into_iter().zip(outcomes) {
+        for ((i, write, ack, hot, size), outcome) in pending.into_iter().zip(outcomes) {
             self.count(outcome);
             results[i] = Some(match outcome {
                 CommitOutcome::Committed(c) => {
-                    self.remember(&write, c.seq, &doc, size);
-                    (ack(&pushes[i].id, &mut doc, &heads), Some(c))
+                    self.remember(&write, c.seq, hot.as_deref(), size);
+                    (ack, Some(c))
                 }
                 CommitOutcome::Conflict => self.apply_push_alone(who, &pushes[i], &parsed[i]).await?,
             });
@@ -180,12 +181,12 @@ impl SyncService {
         for _ in 0..COMMIT_ATTEMPTS {
             match self.prepare_push(who, push, changes).await? {
                 Prepared::Done(r) => return Ok((r, None)),
-                Prepared::Write { write, mut doc, heads, size } => {
+                Prepared::Write { write, ack, hot, size } => {
                     let outcome = self.storage.commit_doc(&write).await?;
                     self.count(outcome);
                     if let CommitOutcome::Committed(c) = outcome {
-                        self.remember(&write, c.seq, &doc, size);
-                        return Ok((ack(&push.id, &mut doc, &heads), Some(c)));
+                        self.remember(&write, c.seq, hot.as_deref(), size);
+                        return Ok((ack, Some(c)));
                     }
                 }
             }
@@ -193,9 +194,14 @@ impl SyncService {
         Err(refuse(ErrorCode::Busy, format!("document {} is being changed by many devices; retry", push.id)))
     }
 
-    /// Keeps a just-committed document loaded at its new `seq`.
-    fn remember(&self, write: &DocWrite, seq: u64, doc: &AutoCommit, size: u64) {
-        self.docs.put(&write.id, seq, size as usize, doc);
+    /// Keeps a just-committed document loaded at its new `seq` (`None`: a
+    /// document new to the server, which is not kept: the cache is for
+    /// documents that are being changed, and a device's upload of its new
+    /// ones would fill it and hold every one of them until the commit).
+    fn remember(&self, write: &DocWrite, seq: u64, hot: Option<&AutoCommit>, size: u64) {
+        if let Some(doc) = hot {
+            self.docs.put(&write.id, seq, size as usize, doc);
+        }
     }
 
     pub(crate) fn count(&self, outcome: CommitOutcome) {
@@ -239,7 +245,11 @@ fn prepare(ctx: &Context<'_>, push: &DocPush, changes: &[Change], current: Optio
         )));
     }
     match build_write(ctx, push.kind, &push.id, before.as_ref(), &doc, expected, &new) {
-        Ok(write) => Prepared::Write { write: Box::new(write), doc: Box::new(doc), heads, size: stored_bytes + added },
+        Ok(write) => {
+            let ack = ack(&push.id, &mut doc, &heads);
+            let hot = before.is_some().then(|| Box::new(doc));
+            Prepared::Write { write: Box::new(write), ack, hot, size: stored_bytes + added }
+        }
         Err(e) => Prepared::Done(Err(e)),
     }
 }
