@@ -6,16 +6,12 @@
 //!
 //! Run: `cargo bench -p gridpatrol-core --bench pull`.
 
-use criterion::{Criterion, criterion_group, criterion_main};
-use gridpatrol_core::demo;
-use gridpatrol_core::model::{DocKind, EventKind, Location, LocationSource, PhotoRef, Role, Severity};
-use gridpatrol_core::store::{Actor, DeviceStore, NewCase, NewEvent, RemoteApply};
+mod support;
 
-fn store(path: &std::path::Path) -> DeviceStore {
-    let mut s = DeviceStore::open(path).unwrap();
-    s.set_reference(demo::reference()).unwrap();
-    s
-}
+use criterion::{Criterion, criterion_group, criterion_main};
+use gridpatrol_core::model::{DocKind, EventKind, PhotoRef};
+use gridpatrol_core::store::{Actor, NewCase, NewEvent, RemoteApply};
+use support::{new_case, store};
 
 /// A case as another device made it, shaped like the peer workload's
 /// record: five steps of history and three photo references, all in its
@@ -51,35 +47,16 @@ fn full_case(grid: &str, i: usize, actor: &Actor) -> NewCase {
             })
             .collect(),
         linked_photos: (0..3).map(photo).collect(),
-        grid: grid.into(),
-        category: ["E0201", "E0505", "E0507", "E9001", "C0101"][i % 5].into(),
-        title: format!("问题 {i}"),
-        description: "电线杆上贴满小广告，约二十张，影响市容".into(),
-        location: Location {
-            lat: Some(30.27 + (i % 100) as f64 * 1e-4),
-            lon: Some(120.16),
-            accuracy_m: Some(6.0),
-            source: LocationSource::Gps,
-            street: Some("柳荫路".into()),
-            address: format!("柳荫路 {} 号", i % 300),
-        },
-        severity: Severity::Normal,
-        photos: vec![],
-        patrol: None,
-        handled_on_spot: false,
-        at: None,
-        related: vec![],
+        ..new_case(grid, i)
     }
 }
 
 fn pull_apply(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let mut maker = store(&dir.path().join("maker.sqlite"));
-    let actor = Actor { user_id: "u-admin".into(), role: Role::Admin };
-    let grid = "QS01-G01";
+    let (mut maker, actor, grid) = store(&dir);
     let pulled: Vec<(String, Vec<Vec<u8>>)> = (0..2000)
         .map(|i| {
-            let id = maker.create_case(&actor, full_case(grid, i, &actor)).unwrap().case.id;
+            let id = maker.create_case(&actor, full_case(&grid, i, &actor)).unwrap().case.id;
             let (changes, _) = maker.changes_since(&id, &[]).unwrap();
             (id, changes)
         })
@@ -93,7 +70,7 @@ fn pull_apply(c: &mut Criterion) {
             while (n as u64) < iters {
                 if n % pulled.len() == 0 {
                     let d = tempfile::tempdir().unwrap();
-                    let s = store(&d.path().join("device.sqlite"));
+                    let (s, _, _) = store(&d);
                     device = Some((d, s));
                 }
                 let (_, s) = device.as_mut().unwrap();

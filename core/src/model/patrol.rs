@@ -60,11 +60,9 @@ pub struct Patrol {
     pub team: Vec<String>,
     /// A short code (six digits) the starter shows; members who join with
     /// it, online or not, belong to the same team patrol.
-    #[autosurgeon(missing = "Default::default")]
     #[serde(default)]
     pub team_code: String,
     /// For a member who joined: the starter's patrol.
-    #[autosurgeon(missing = "Default::default")]
     #[serde(default)]
     pub lead: Option<String>,
     /// The member this document belongs to (the only one who writes it).
@@ -74,7 +72,6 @@ pub struct Patrol {
     pub ended_at: Option<Millis>,
     /// On the starter's document: when the starter ended the patrol for
     /// the whole team (members' devices end their parts when they learn it).
-    #[autosurgeon(missing = "Default::default")]
     #[serde(default)]
     #[ts(optional = nullable)]
     pub closed_at: Option<Millis>,
