@@ -14,6 +14,7 @@
 //! with the ratio; `scripts/bench --baseline REV` makes it).
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 use gridpatrol_tests::bench::peers::{self, Peer};
 use gridpatrol_tests::bench::stats::median;
@@ -109,10 +110,20 @@ async fn main() -> anyhow::Result<()> {
     std::fs::create_dir_all(&a.out)?;
     let mut md = String::new();
     let mut all = json!({"machine": machine()});
+    // How long each section took, printed and kept in results.json.
+    let started = Instant::now();
+    let mut lap = Instant::now();
+    let mut took = |all: &mut Value, section: &str| {
+        let s = lap.elapsed().as_secs_f64();
+        all["section_seconds"][section] = json!(s.round());
+        eprintln!("bench: {section} took {s:.0} s ({:.0} s so far)", started.elapsed().as_secs_f64());
+        lap = Instant::now();
+    };
     // Prepare the peers first, so that a missing tool fails early.
     let work = std::env::temp_dir().join("gridpatrol-peers");
     if a.peers && a.runs("peers") {
         peers::prepare(&work)?;
+        took(&mut all, "peers_prepare");
     }
     let save = |md: &str, all: &Value| -> anyhow::Result<()> {
         std::fs::write(a.out.join("results.md"), md)?;
@@ -123,6 +134,7 @@ async fn main() -> anyhow::Result<()> {
     // 1. End-of-day return, on SQLite and (given a server) PostgreSQL.
     if a.runs("eod") {
         end_of_day_section(&a, &mut md, &mut all).await?;
+        took(&mut all, "eod");
         save(&md, &all)?;
     }
 
@@ -147,6 +159,7 @@ async fn main() -> anyhow::Result<()> {
             rec.push(json!({"docs": docs, "edits": edits, "runs": rows}));
         }
         all["reconnect"] = json!(rec);
+        took(&mut all, "reconnect");
         save(&md, &all)?;
     }
 
@@ -167,6 +180,7 @@ async fn main() -> anyhow::Result<()> {
             r.seed_ms / 1000.0,
         ));
         all["memory"] = serde_json::to_value(&r)?;
+        took(&mut all, "memory");
         save(&md, &all)?;
     }
 
@@ -250,6 +264,7 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         all["peer_workload"] = json!({"ours": ours, "peers": peer_rows.iter().map(|(p, v)| json!({"peer": p.name(), "summary_median": v})).collect::<Vec<_>>(), "ratios": ratios});
+        took(&mut all, "peers");
     }
 
     println!("{md}");
