@@ -96,7 +96,11 @@ class Server:
             RUST_LOG="warn",
             **extra,
         )
-        self.proc = subprocess.Popen([str(self.binary), "serve", "--demo"], env=env)
+        # Its log goes with the screenshots (what a failed run left behind).
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        with open(ARTIFACTS / f"server-{self.port}.log", "a") as log:
+            self.proc = subprocess.Popen([str(self.binary), "serve", "--demo"], env=env,
+                                         stdout=log, stderr=subprocess.STDOUT)
         wait_http(self.url + "/v1/health")
 
     def stop(self):
@@ -158,10 +162,13 @@ class App:
                    GRIDPATROL_KEY_FILE=str(self.key_dir / "device-key.hex"),
                    GRIDPATROL_LOCATION="30.2712,120.1613", RUST_LOG="warn")
         env.update(extra)
-        self.driver_proc = subprocess.Popen(
-            ["tauri-driver", "--port", str(self.port), "--native-port", str(free_port())],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
+        # The app's log (it inherits the driver's output) goes with the screenshots.
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        with open(ARTIFACTS / f"{self.name}-app.log", "a") as log:
+            self.driver_proc = subprocess.Popen(
+                ["tauri-driver", "--port", str(self.port), "--native-port", str(free_port())],
+                env=env, stdout=log, stderr=subprocess.STDOUT,
+            )
         wait_http(f"http://127.0.0.1:{self.port}/status")
         options = ArgOptions()
         options.set_capability("tauri:options", {"application": str(self.binary)})

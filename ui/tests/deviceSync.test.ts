@@ -188,6 +188,27 @@ describe('Sync screen', () => {
     expect(w.find('[data-testid="sync-result"]').attributes('data-result')).toBe('ok')
   })
 
+  it('keeps the newest status when an answer to sync_status comes after a status event', async () => {
+    // Rust answers "running" while the automatic run is going; the answer
+    // arrives only after the event saying that run finished.
+    let answer: (v: unknown) => void = () => {}
+    let slow = false
+    const { w } = await mountWith(SyncView, { status: status(), unsynced: summary([]) }, (cmd) =>
+      cmd === 'sync_status' && slow ? new Promise((resolve) => (answer = resolve)) : undefined,
+    )
+    emit('sync-status', status({ running: true }))
+    await flushPromises()
+    slow = true
+    const asked = useSyncStore().refreshStatus()
+    const done = Date.now()
+    emit('sync-status', status({ last_ok_at: done, next_at: done + 300_000 }))
+    answer(status({ running: true }))
+    await asked
+    await flushPromises()
+    expect(w.find('[data-testid="sync-status"]').attributes('data-running')).toBe('false')
+    expect(w.find('[data-testid="sync-now"]').classes()).not.toContain('van-button--loading')
+  })
+
   it('shows progress of an automatic run too', async () => {
     const { w } = await mountWith(SyncView, { status: status(), unsynced: summary([]) })
     emit('sync-status', status({ running: true }))

@@ -36,10 +36,16 @@ export const useSyncStore = defineStore('sync', () => {
     }
   }
 
+  /** Status events received; an answer to `sync_status` older than the last one is dropped. */
+  let statusEvents = 0
+
   async function refreshStatus(): Promise<void> {
+    const seen = statusEvents
     try {
       const s = await backend.syncStatus()
-      if (s) status.value = s
+      // An event that came while asking is newer than this answer (an
+      // answer saying "running" kept the button spinning after the run).
+      if (s && statusEvents === seen) status.value = s
     } catch {
       /* not logged in yet, or outside Tauri */
     }
@@ -47,6 +53,7 @@ export const useSyncStore = defineStore('sync', () => {
 
   /** A new status from Rust: keep it, re-read what is pending, and after a successful run the session and reference. */
   async function statusChanged(s: AutoSyncStatus): Promise<void> {
+    statusEvents += 1
     const before = status.value
     status.value = s
     if (s.running && !before?.running) progress.value = null
