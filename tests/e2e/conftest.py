@@ -42,6 +42,12 @@ def wait_http(url, timeout=30):
     raise RuntimeError(f"{url} did not come up")
 
 
+def artifact_log(name):
+    """A log file kept with the screenshots (what a failed run leaves behind)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return open(ARTIFACTS / f"{name}.log", "a")
+
+
 def photos_dir():
     if os.environ.get("GRIDPATROL_FIXTURES"):
         return Path(os.environ["GRIDPATROL_FIXTURES"])
@@ -96,9 +102,7 @@ class Server:
             RUST_LOG="warn",
             **extra,
         )
-        # Its log goes with the screenshots (what a failed run left behind).
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        with open(ARTIFACTS / f"server-{self.port}.log", "a") as log:
+        with artifact_log(f"server-{self.port}") as log:
             self.proc = subprocess.Popen([str(self.binary), "serve", "--demo"], env=env,
                                          stdout=log, stderr=subprocess.STDOUT)
         wait_http(self.url + "/v1/health")
@@ -162,9 +166,8 @@ class App:
                    GRIDPATROL_KEY_FILE=str(self.key_dir / "device-key.hex"),
                    GRIDPATROL_LOCATION="30.2712,120.1613", RUST_LOG="warn")
         env.update(extra)
-        # The app's log (it inherits the driver's output) goes with the screenshots.
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        with open(ARTIFACTS / f"{self.name}-app.log", "a") as log:
+        # The app inherits the driver's output.
+        with artifact_log(f"{self.name}-app") as log:
             self.driver_proc = subprocess.Popen(
                 ["tauri-driver", "--port", str(self.port), "--native-port", str(free_port())],
                 env=env, stdout=log, stderr=subprocess.STDOUT,

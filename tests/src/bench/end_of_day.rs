@@ -145,9 +145,9 @@ fn morning<'a>(dev: &TestDevice, d: usize, cases: usize, mut photos: impl Iterat
 
 /// Counts documents and photos that are missing or differ on the server.
 /// Every device's copy is compared, but each server document is loaded and
-/// each stored photo hashed once (at 500 devices a device holds ~1,500
-/// documents, most of them the same cases pulled by its user's other
-/// devices).
+/// each stored photo hashed once (at 500 devices a device holds up to
+/// ~1,560 documents, most of them the same cases pulled by its user's
+/// other devices).
 async fn verify(server: &ServerProc, fleet: &[TestDevice]) -> usize {
     let storage = gridpatrol_server::storage::open(&server.db_url, None).await.expect("open the server's database");
     let blob_dir = server.dir.path().join("blobs");
